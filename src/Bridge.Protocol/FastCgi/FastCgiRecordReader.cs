@@ -32,7 +32,7 @@ public static class FastCgiRecordReader
         }
 
         var first = buffer.FirstSpan;
-        if (first[0] != FastCgiRecordHeader.Version1)
+        if (FirstByte(buffer, first) != FastCgiRecordHeader.Version1)
         {
             ProtocolThrow.Reject(ProtocolError.BadFastCgiVersion);
         }
@@ -68,6 +68,19 @@ public static class FastCgiRecordReader
         content = buffer.Slice(FastCgiRecordHeader.Length, header.ContentLength);
         buffer = buffer.Slice(header.RecordLength);
         return true;
+    }
+
+    // A sequence may start with an empty segment (a pipe's buffer can, after AdvanceTo at a segment's end).
+    private static byte FirstByte(in ReadOnlySequence<byte> buffer, ReadOnlySpan<byte> first)
+    {
+        if (!first.IsEmpty)
+        {
+            return first[0];
+        }
+
+        Span<byte> one = stackalloc byte[1];
+        buffer.Slice(0, 1).CopyTo(one);
+        return one[0];
     }
 
     private static ReadOnlySpan<byte> Copy(in ReadOnlySequence<byte> buffer, Span<byte> destination)

@@ -227,7 +227,7 @@ public sealed class FastCgiRequestDecoder : IDisposable
     private static bool IsEmptyParams(in ReadOnlySequence<byte> rest, ushort requestId, out int recordLength)
     {
         recordLength = 0;
-        if (rest.IsEmpty || rest.FirstSpan[0] != FastCgiRecordHeader.Version1 || !FastCgiRecordReader.TryReadHeader(rest, out var next))
+        if (rest.FirstSpan is not [FastCgiRecordHeader.Version1, ..] || !FastCgiRecordReader.TryReadHeader(rest, out var next))
         {
             return false;
         }

@@ -1,0 +1,65 @@
+using Bridge.Server.Gateway;
+using Bridge.Server.Options;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace Bridge.Hosting;
+
+/// <summary>Registers Bridge on a generic host.</summary>
+public static class BridgeHostingExtensions
+{
+    /// <summary>
+    /// Adds the Bridge server as a hosted service, its options bound from the <c>Bridge</c> configuration section
+    /// (appsettings.json, environment <c>Bridge__...</c>, command line) and validated at start. The application
+    /// is the <see cref="IGatewayApplication"/> registered in DI.
+    /// </summary>
+    public static IServiceCollection AddBridge(this IServiceCollection services, Action<BridgeOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<BridgeOptions>().BindConfiguration(BridgeOptions.SectionName).ValidateOnStart();
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BridgeOptions>, BridgeOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddOptions<HostOptions>().Configure<IOptions<BridgeOptions>>(static (host, bridge) =>
+        {
+            // The host must wait for Bridge's own graceful stop, plus a margin for the last flush.
+            var needed = bridge.Value.Limits.ShutdownTimeout + TimeSpan.FromSeconds(5);
+            if (host.ShutdownTimeout < needed)
+            {
+                host.ShutdownTimeout = needed;
+            }
+        });
+        services.AddHostedService<BridgeHostedService>();
+        return services;
+    }
+
+    /// <summary>Adds Bridge with <typeparamref name="TApplication"/> as the application.</summary>
+    public static IServiceCollection AddBridge<TApplication>(this IServiceCollection services, Action<BridgeOptions>? configure = null)
+        where TApplication : class, IGatewayApplication
+    {
+        services.TryAddSingleton<IGatewayApplication, TApplication>();
+        return services.AddBridge(configure);
+    }
+
+    /// <summary>Adds Bridge with a delegate as the application.</summary>
+    public static IServiceCollection AddBridge(this IServiceCollection services, GatewayRequestHandler handler, Action<BridgeOptions>? configure = null)
+    {
+        services.TryAddSingleton<IGatewayApplication>(new DelegateApplication(handler));
+        return services.AddBridge(configure);
+    }
+
+    /// <summary>Adds Bridge to a host application builder (<c>Host.CreateApplicationBuilder</c>).</summary>
+    public static IHostApplicationBuilder AddBridge<TApplication>(this IHostApplicationBuilder builder, Action<BridgeOptions>? configure = null)
+        where TApplication : class, IGatewayApplication
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddBridge<TApplication>(configure);
+        return builder;
+    }
+}

@@ -1,0 +1,174 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Bridge.Protocol.FastCgi;
+using Bridge.Protocol.Gateway;
+using Bridge.Protocol.Http;
+using Bridge.Server.Gateway;
+
+namespace Bridge.Server.Connections;
+
+/// <summary>
+/// One FastCGI request on a connection. STDIN is copied into a pipe the app reads; the response goes out as
+/// STDOUT records with this request's id. END_REQUEST is written only once both the app has finished and the
+/// empty STDIN has arrived: nginx keeps a connection only if END_REQUEST ends what it read, and answering
+/// before the body was consumed makes it 502 (reference §1.8, §2.10).
+/// </summary>
+internal sealed class FastCgiRequest : IResponseChannel
+{
+    private static readonly PipeOptions BodyPipeOptions = new(
+        pauseWriterThreshold: 256 * 1024, resumeWriterThreshold: 128 * 1024, useSynchronizationContext: false);
+
+    private readonly FastCgiConnectionProcessor _connection;
+    private readonly Pipe _body = new(BodyPipeOptions);
+    private readonly object _state = new();
+    private long _bodyReceived;
+    private long? _contentLength;
+    private bool _appFinished;
+    private bool _stdinComplete;
+    private bool _ended;
+    private bool _bodyAbandoned;
+
+    public FastCgiRequest(FastCgiConnectionProcessor connection, ServerContext server)
+    {
+        _connection = connection;
+        Context = new GatewayContext(server);
+    }
+
+    public ushort RequestId { get; private set; }
+
+    public bool KeepConnection { get; private set; }
+
+    public bool Started { get; private set; }
+
+    public GatewayContext Context { get; }
+
+    public void Begin(ushort requestId, bool keepConnection)
+    {
+        RequestId = requestId;
+        KeepConnection = keepConnection;
+        Started = false;
+        _appFinished = _stdinComplete = _ended = _bodyAbandoned = false;
+        _bodyReceived = 0;
+        _contentLength = null;
+        _body.Writer.Complete(); // Reset needs both ends completed; completing twice is harmless
+        _body.Reader.Complete();
+        _body.Reset();
+    }
+
+    /// <summary>The params are complete: the request can run.</summary>
+    public void Start(GatewayVariables variables, string connectionId)
+    {
+        Started = true;
+        _contentLength = variables.ContentLength;
+        Context.Initialize(GatewayProtocol.FastCgi, connectionId, RequestId, variables, _body.Reader, this);
+    }
+
+    /// <summary>Marks the request as refused before the app ran (413): STDIN is dropped, nothing else happens.</summary>
+    public void Skip()
+    {
+        lock (_state)
+        {
+            _appFinished = true;
+            _bodyAbandoned = true;
+        }
+    }
+
+    /// <summary>Copies STDIN into the body pipe, with backpressure; drops it once the app is done with the body.</summary>
+    public async ValueTask<bool> WriteBodyAsync(ReadOnlySequence<byte> data, long? maxBodySize)
+    {
+        if (_bodyAbandoned)
+        {
+            return true;
+        }
+
+        var take = data.Length;
+        if (_contentLength is { } declared)
+        {
+            take = Math.Clamp(declared - _bodyReceived, 0, take); // bytes past CONTENT_LENGTH are ignored
+        }
+
+        _bodyReceived += data.Length;
+        if (maxBodySize is { } max && _bodyReceived > max)
+        {
+            await _body.Writer.CompleteAsync(new RequestBodyTooLargeException(max)).ConfigureAwait(false);
+            _bodyAbandoned = true;
+            return false;
+        }
+
+        foreach (var segment in data.Slice(0, take))
+        {
+            _body.Writer.Write(segment.Span);
+        }
+
+        var result = await _body.Writer.FlushAsync().ConfigureAwait(false);
+        if (result.IsCompleted)
+        {
+            _bodyAbandoned = true; // the app completed its reader: drop the rest
+        }
+
+        return true;
+    }
+
+    /// <summary>The empty STDIN arrived. Returns true when END_REQUEST is now due.</summary>
+    public bool CompleteBody()
+    {
+        if (!_bodyAbandoned)
+        {
+            var error = _contentLength is { } declared && _bodyReceived < declared
+                ? new IOException($"The request body ended after {_bodyReceived} of {declared} bytes.")
+                : null;
+            _body.Writer.Complete(error);
+        }
+
+        lock (_state)
+        {
+            _stdinComplete = true;
+            return TakeEnd();
+        }
+    }
+
+    /// <summary>The app is done. Returns true when END_REQUEST is now due.</summary>
+    public bool FinishApplication()
+    {
+        _body.Reader.Complete();
+        lock (_state)
+        {
+            _appFinished = true;
+            _bodyAbandoned = true;
+            return TakeEnd();
+        }
+    }
+
+    /// <summary>The connection is gone or being torn down: the app's body reads fail, its token fires.</summary>
+    public void AbortFromConnection()
+    {
+        _body.Writer.Complete(new IOException("The front end closed the connection."));
+        Context.CancelRequest();
+    }
+
+    public ValueTask AcquireAsync(CancellationToken cancellationToken) => _connection.AcquireOutputAsync(cancellationToken);
+
+    public void Release() => _connection.ReleaseOutput();
+
+    public int WriteHead(int statusCode, string? reasonPhrase, ReadOnlySpan<ResponseHeader> headers)
+        => FastCgiRecordWriter.WriteHead(_connection.Output, RequestId, statusCode, reasonPhrase, headers);
+
+    public void WriteBody(ReadOnlySpan<byte> data) => FastCgiRecordWriter.WriteStdout(_connection.Output, RequestId, data);
+
+    public void WriteEnd() => FastCgiRecordWriter.WriteEndOfStream(_connection.Output, FastCgiRecordType.Stdout, RequestId);
+
+    public ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken) => _connection.Output.FlushAsync(cancellationToken);
+
+    public void Abort(string reason) => _connection.Abort(reason);
+
+    private bool TakeEnd()
+    {
+        if (_ended || !_appFinished || !_stdinComplete)
+        {
+            return false;
+        }
+
+        _ended = true;
+        return true;
+    }
+}

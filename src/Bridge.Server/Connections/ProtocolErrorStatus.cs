@@ -1,0 +1,14 @@
+using Bridge.Protocol;
+
+namespace Bridge.Server.Connections;
+
+/// <summary>The one place a protocol rejection becomes a status code (uwsgi can answer one; FastCGI closes).</summary>
+internal static class ProtocolErrorStatus
+{
+    public static int For(ProtocolError error) => error switch
+    {
+        ProtocolError.VarsBlockTooLarge or ProtocolError.TooManyVariables or ProtocolError.ParamsTooLarge => 431,
+        ProtocolError.UnsupportedModifier => 501,
+        _ => 400,
+    };
+}

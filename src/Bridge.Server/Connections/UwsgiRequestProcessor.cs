@@ -1,0 +1,158 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using Bridge.Protocol;
+using Bridge.Protocol.Gateway;
+using Bridge.Protocol.Http;
+using Bridge.Protocol.Uwsgi;
+using Bridge.Server.Gateway;
+using Bridge.Server.Logging;
+
+namespace Bridge.Server.Connections;
+
+/// <summary>
+/// Serves the one request of a uwsgi connection (nginx never reuses them): reads the packet, runs the app with
+/// the body read in place, writes an HTTP/1.1 status line and headers, drains what the app left unread. Pooled:
+/// the variables' buffers, the context and the body reader survive from connection to connection.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Pooled for the life of the server; the semaphore has no wait handle and the buffers go back to the GC with it.")]
+internal sealed class UwsgiRequestProcessor : IResponseChannel, IRequestDeadlines
+{
+    private static readonly ResponseHeader[] EmptyBody = [new("Content-Length", "0")];
+
+    private readonly ServerContext _server;
+    private readonly GatewayVariables _variables = new();
+    private readonly GatewayContext _context;
+    private readonly ContentLengthBodyReader _body;
+    private readonly SemaphoreSlim _lock = new(1, 1);
+    private BridgeConnection _connection = null!;
+    private PipeWriter _output = null!;
+
+    public UwsgiRequestProcessor(ServerContext server)
+    {
+        _server = server;
+        _context = new GatewayContext(server);
+        _body = new ContentLengthBodyReader(server);
+    }
+
+    /// <summary>False when the app still holds the context (it ran past its deadline): not reusable.</summary>
+    public bool Reusable => !_context.Abandoned;
+
+    public async Task ProcessAsync(BridgeConnection connection)
+    {
+        _connection = connection;
+        _output = connection.Transport.Transport.Output;
+        var input = connection.Transport.Transport.Input;
+        try
+        {
+            if (!await ReadHeadAsync(input).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+        catch (GatewayProtocolException ex)
+        {
+            _server.ProtocolLogger.Rejected(connection.Id, "uwsgi", ex.Reason, ex.Message);
+            await AnswerAsync(ProtocolErrorStatus.For(ex.Reason)).ConfigureAwait(false);
+            return;
+        }
+
+        var contentLength = _variables.ContentLength ?? 0;
+        if (contentLength > _server.Limits.MaxRequestBodySize)
+        {
+            _server.ProtocolLogger.BodyTooLarge(connection.Id, contentLength, _server.Limits.MaxRequestBodySize.Value);
+            await AnswerAsync(413).ConfigureAwait(false);
+            _body.Reset(input, contentLength, connection, context: null);
+            await _body.DrainAsync().ConfigureAwait(false);
+            return;
+        }
+
+        _body.Reset(input, contentLength, connection, _context);
+        _context.Initialize(GatewayProtocol.Uwsgi, connection.Id, 1, _variables, _body, this);
+        connection.Requests = this;
+        using (connection.Transport.ConnectionClosed.UnsafeRegister(static state => ((GatewayContext)state!).CancelRequest(), _context))
+        {
+            await _context.ExecuteAsync(_server.Application).ConfigureAwait(false);
+        }
+
+        connection.Requests = null;
+        AccessLog.Write(_server, _context);
+        if (!_context.Abandoned && !_context.RequestAborted.IsCancellationRequested)
+        {
+            await _body.DrainAsync().ConfigureAwait(false);
+        }
+    }
+
+    public void Recycle()
+    {
+        _context.Recycle();
+        _variables.Clear();
+        _connection = null!;
+        _output = null!;
+    }
+
+    public void CheckDeadlines(long now)
+    {
+        if (now >= _context.Deadline)
+        {
+            _context.OnDeadline();
+        }
+    }
+
+    public ValueTask AcquireAsync(CancellationToken cancellationToken) => new(_lock.WaitAsync(cancellationToken));
+
+    public void Release() => _lock.Release();
+
+    public int WriteHead(int statusCode, string? reasonPhrase, ReadOnlySpan<ResponseHeader> headers)
+        => UwsgiResponseWriter.WriteHead(_output, statusCode, reasonPhrase, headers);
+
+    public void WriteBody(ReadOnlySpan<byte> data) => _output.Write(data);
+
+    public void WriteEnd()
+    {
+        // uwsgi has no end marker: the response ends at Content-Length or when the connection closes.
+    }
+
+    public ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken) => _output.FlushAsync(cancellationToken);
+
+    public void Abort(string reason) => _connection.Abort(reason);
+
+    private async ValueTask<bool> ReadHeadAsync(PipeReader input)
+    {
+        while (true)
+        {
+            var result = await input.ReadAsync().ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var consumed = buffer.Start;
+            var examined = buffer.End;
+            try
+            {
+                if (UwsgiRequestReader.TryRead(ref buffer, _server.ProtocolLimits, _variables, out _))
+                {
+                    consumed = examined = buffer.Start;
+                    _connection.StopHeadTimer();
+                    return true;
+                }
+
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    if (buffer.IsEmpty)
+                    {
+                        return false;
+                    }
+
+                    throw new GatewayProtocolException(ProtocolError.TruncatedPacket);
+                }
+            }
+            finally
+            {
+                input.AdvanceTo(consumed, examined);
+            }
+        }
+    }
+
+    private async ValueTask AnswerAsync(int statusCode)
+    {
+        WriteHead(statusCode, null, EmptyBody);
+        await _output.FlushAsync().ConfigureAwait(false);
+    }
+}

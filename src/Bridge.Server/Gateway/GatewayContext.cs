@@ -1,0 +1,392 @@
+using System.Globalization;
+using System.IO.Pipelines;
+using Bridge.Protocol.Gateway;
+using Bridge.Protocol.Http;
+using Bridge.Server.Logging;
+using Microsoft.Extensions.Logging;
+
+namespace Bridge.Server.Gateway;
+
+/// <summary>
+/// One request and its response, handed to the <see cref="IGatewayApplication"/>. Contexts are reused from
+/// request to request: do not keep one after the application's task has completed.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Contexts are pooled; the token source has no timer and is reset between requests.")]
+public sealed class GatewayContext
+{
+    private static int s_headWarningLogged;
+    private static readonly ResponseHeader[] EmptyLengthHeader = [new("Content-Length", "0")];
+
+    private readonly ServerContext _server;
+    private CancellationTokenSource _aborted = new();
+    private IResponseChannel _channel = null!;
+    private bool _responseClosed;
+    private bool _suppressBody;
+    private bool _isHead;
+    private string? _traceIdentifier;
+    private ushort _requestId;
+    private TaskCompletionSource? _deadlineReached;
+
+    internal GatewayContext(ServerContext server)
+    {
+        _server = server;
+        Request = new GatewayRequest(this);
+        Response = new GatewayResponse(this);
+    }
+
+    /// <summary>The request.</summary>
+    public GatewayRequest Request { get; }
+
+    /// <summary>The response.</summary>
+    public GatewayResponse Response { get; }
+
+    /// <summary>
+    /// Fires when the front end gives up on the request (nginx closes the connection when its client aborts;
+    /// FastCGI's ABORT_REQUEST), when the request's deadline passes, or on <see cref="Abort"/>.
+    /// </summary>
+    public CancellationToken RequestAborted => _aborted.Token;
+
+    /// <summary>The wire protocol of this request.</summary>
+    public GatewayProtocol Gateway { get; private set; }
+
+    /// <summary>The connection's identifier, as in the logs.</summary>
+    public string ConnectionId { get; private set; } = "";
+
+    /// <summary>Identifies the request in logs: connection id and request number.</summary>
+    public string TraceIdentifier => _traceIdentifier ??= ConnectionId + ":" + _requestId.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Ends the request now: its connection is cut and <see cref="RequestAborted"/> fires.</summary>
+    public void Abort()
+    {
+        CancelRequest();
+        _channel.Abort("The application aborted the request.");
+    }
+
+    internal long StartTimestamp { get; private set; }
+
+    internal long Deadline { get; private set; } = long.MaxValue;
+
+    internal bool Abandoned { get; private set; }
+
+    internal bool ResponseClosed => _responseClosed;
+
+    internal ResponseBodyWriter Writer => Response.Writer;
+
+    internal void Initialize(GatewayProtocol gateway, string connectionId, ushort requestId, GatewayVariables variables, PipeReader body, IResponseChannel channel)
+    {
+        Gateway = gateway;
+        ConnectionId = connectionId;
+        _requestId = requestId;
+        _traceIdentifier = null;
+        _channel = channel;
+        _responseClosed = false;
+        _suppressBody = false;
+        Request.Reset(variables, body);
+        Response.Reset();
+        _isHead = variables.RequestMethod == "HEAD";
+        Writer.Reset(discard: _isHead);
+        if (!_aborted.TryReset())
+        {
+            _aborted.Dispose();
+            _aborted = new CancellationTokenSource();
+        }
+
+        StartTimestamp = _server.Time.GetTimestamp();
+        Deadline = long.MaxValue;
+        _deadlineReached = null;
+        if (_server.RequestTimeoutTicks is { } timeout)
+        {
+            Deadline = StartTimestamp + timeout;
+            _deadlineReached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    /// <summary>Called by the connection when the request is over and the context goes back to the pool.</summary>
+    internal void Recycle() => Writer.ReturnBuffer();
+
+    internal void CancelRequest()
+    {
+        try
+        {
+            _aborted.Cancel();
+        }
+        catch (AggregateException ex)
+        {
+            _server.ApplicationLogger.AbortCallbackFailed(TraceIdentifier, ex);
+        }
+    }
+
+    // Heartbeat: the per-request deadline passed.
+    internal void OnDeadline()
+    {
+        Deadline = long.MaxValue;
+        CancelRequest();
+        _deadlineReached?.TrySetResult();
+    }
+
+    internal void ThrowIfResponseClosed()
+    {
+        if (_responseClosed)
+        {
+            throw new InvalidOperationException("The response has already completed.");
+        }
+    }
+
+    /// <summary>Runs the application and completes the response; never throws.</summary>
+    internal async Task ExecuteAsync(IGatewayApplication application)
+    {
+        try
+        {
+            var task = application.ProcessAsync(this);
+            if (!task.IsCompleted && _deadlineReached is { } deadline
+                && await Task.WhenAny(task, deadline.Task).ConfigureAwait(false) != task)
+            {
+                await OnTimedOutAsync(task).ConfigureAwait(false);
+                return;
+            }
+
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await OnApplicationErrorAsync(ex).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await CompleteResponseAsync().ConfigureAwait(false);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A broken response discovered at the end (e.g. too few bytes for Content-Length, not yet started).
+            await OnApplicationErrorAsync(ex).ConfigureAwait(false);
+        }
+    }
+
+    internal async ValueTask<FlushResult> FlushResponseAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfResponseClosed();
+        await _channel.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfResponseClosed();
+            if (!Response.HasStarted)
+            {
+                WriteHead(final: false);
+            }
+
+            SendBuffered();
+            return await _channel.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _channel.Release();
+        }
+    }
+
+    internal async ValueTask CompleteResponseAsync()
+    {
+        if (_responseClosed)
+        {
+            return;
+        }
+
+        await _channel.AcquireAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (_responseClosed)
+            {
+                return;
+            }
+
+            if (!Response.HasStarted)
+            {
+                if (Response.ContentLength is { } declared && !_isHead && declared != Writer.BytesWritten && AllowsBody(Response.StatusCode))
+                {
+                    throw new InvalidOperationException($"Response Content-Length mismatch: too few bytes written ({Writer.BytesWritten} of {declared}).");
+                }
+
+                WriteHead(final: true);
+            }
+            else if (Response.ContentLength is { } declared && !_suppressBody && Writer.BytesWritten < declared)
+            {
+                _server.ApplicationLogger.ContentLengthMismatch(TraceIdentifier, Writer.BytesWritten, declared);
+                _responseClosed = true;
+                _channel.Abort("The response ended before its Content-Length.");
+                return;
+            }
+
+            SendBuffered();
+            _channel.WriteEnd();
+            _responseClosed = true;
+            await _channel.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _channel.Release();
+        }
+    }
+
+    private async Task OnApplicationErrorAsync(Exception exception)
+    {
+        // Once the request is aborted (the front end left, or ABORT_REQUEST), whatever the app throws is a consequence.
+        if (RequestAborted.IsCancellationRequested)
+        {
+            _server.ApplicationLogger.RequestCancelled(TraceIdentifier);
+        }
+        else
+        {
+            _server.ApplicationLogger.UnhandledException(TraceIdentifier, exception);
+        }
+
+        if (_responseClosed)
+        {
+            return;
+        }
+
+        if (Response.HasStarted)
+        {
+            _responseClosed = true;
+            _channel.Abort("The application failed after the response started.");
+            return;
+        }
+
+        Response.ResetForError(exception is RequestBodyTooLargeException ? 413 : 500);
+        await CompleteSafelyAsync().ConfigureAwait(false);
+    }
+
+    private async Task OnTimedOutAsync(Task application)
+    {
+        Abandoned = true; // the app may still touch this context: it must not be reused
+        _server.ApplicationLogger.RequestTimedOut(TraceIdentifier, _server.RequestTimeout);
+        _ = application.ContinueWith(
+            static (task, state) => ((GatewayContext)state!)._server.ApplicationLogger.AbandonedRequestFailed(task.Exception!),
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
+
+        await _channel.AcquireAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (_responseClosed)
+            {
+                return;
+            }
+
+            _responseClosed = true;
+            if (Response.HasStarted)
+            {
+                _channel.Abort("The request ran past its deadline.");
+                return;
+            }
+
+            _channel.WriteHead(504, null, EmptyLengthHeader);
+            _channel.WriteEnd();
+            await _channel.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            _channel.Release();
+        }
+    }
+
+    private async Task CompleteSafelyAsync()
+    {
+        try
+        {
+            await CompleteResponseAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+        {
+            _server.ConnectionLogger.ResponseWriteFailed(ConnectionId, ex.Message);
+        }
+    }
+
+    // Under the channel lock. Checks what nginx cannot take, fixes what it can, writes the head.
+    private void WriteHead(bool final)
+    {
+        var response = Response;
+        var status = response.StatusCode;
+        if (status < 200)
+        {
+            _server.ApplicationLogger.InformationalStatusRefused(TraceIdentifier, status);
+            response.ResetForError(500);
+        }
+
+        if (response.Headers.Remove("Transfer-Encoding"))
+        {
+            _server.ApplicationLogger.TransferEncodingRemoved(TraceIdentifier);
+        }
+
+        if (!HeadersAreValid(response))
+        {
+            response.ResetForError(500);
+        }
+
+        status = response.StatusCode;
+        _suppressBody = _isHead || !AllowsBody(status);
+        if (!AllowsBody(status))
+        {
+            response.ContentLength = null;
+            Writer.DropBuffered();
+        }
+        else if (final && response.ContentLength is null)
+        {
+            response.ContentLength = Writer.BytesWritten; // the whole body is known: say how long it is
+        }
+
+        if (_suppressBody)
+        {
+            Writer.SetDiscard();
+            Writer.DropBuffered();
+        }
+
+        var headers = response.Headers.List;
+        if (response.ContentLength is { } length)
+        {
+            headers.Add(new ResponseHeader("Content-Length", ContentLengthStrings.Get(length)));
+        }
+
+        response.HasStarted = true;
+        var headLength = _channel.WriteHead(status, response.ReasonPhrase, response.Headers.AsSpan());
+        if (headLength > _server.Limits.ResponseHeadWarningSize && Interlocked.Exchange(ref s_headWarningLogged, 1) == 0)
+        {
+            _server.ApplicationLogger.ResponseHeadTooLarge(TraceIdentifier, headLength, _server.Limits.ResponseHeadWarningSize);
+        }
+    }
+
+    private bool HeadersAreValid(GatewayResponse response)
+    {
+        if (response.ReasonPhrase is { } reason && !ResponseHeader.IsValidValue(reason))
+        {
+            _server.ApplicationLogger.InvalidResponseHeader(TraceIdentifier, "(reason phrase)");
+            return false;
+        }
+
+        foreach (var header in response.Headers.AsSpan())
+        {
+            if (!header.IsValid)
+            {
+                _server.ApplicationLogger.InvalidResponseHeader(TraceIdentifier, header.Name);
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void SendBuffered()
+    {
+        var buffered = Writer.Buffered;
+        if (!buffered.IsEmpty && !_suppressBody)
+        {
+            _channel.WriteBody(buffered.Span);
+        }
+
+        Writer.MarkSent();
+    }
+
+    private static bool AllowsBody(int status) => status is >= 200 and not 204 and not 304;
+}

@@ -1,0 +1,106 @@
+using System.IO.Pipelines;
+
+namespace Bridge.Server.Gateway;
+
+/// <summary>
+/// The response: status, headers and body. Nothing reaches the front end until the app flushes, calls
+/// <see cref="StartAsync"/> or finishes; until then the status and headers may change.
+/// </summary>
+public sealed class GatewayResponse
+{
+    private readonly GatewayContext _context;
+    private int _statusCode = 200;
+    private long? _contentLength;
+    private Stream? _bodyStream;
+
+    internal GatewayResponse(GatewayContext context)
+    {
+        _context = context;
+        Headers = new GatewayResponseHeaders(this);
+        Writer = new ResponseBodyWriter(context);
+    }
+
+    /// <summary>The status code, 200 unless set. 1xx codes are refused when the head is written (nginx takes them as final).</summary>
+    public int StatusCode
+    {
+        get => _statusCode;
+        set
+        {
+            ThrowIfStarted();
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 100);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, 999);
+            _statusCode = value;
+        }
+    }
+
+    /// <summary>The reason phrase; null for the standard one.</summary>
+    public string? ReasonPhrase { get; set; }
+
+    /// <summary>The response headers.</summary>
+    public GatewayResponseHeaders Headers { get; }
+
+    /// <summary>
+    /// The Content-Length to send; null for none, in which case a response that finishes without having been
+    /// flushed gets the exact length of what was written, and a streamed one ends with the connection (uwsgi)
+    /// or END_REQUEST (FastCGI).
+    /// </summary>
+    public long? ContentLength
+    {
+        get => _contentLength;
+        set
+        {
+            ThrowIfStarted();
+            if (value is < 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(value), "Content-Length cannot be negative.");
+            }
+
+            _contentLength = value;
+        }
+    }
+
+    /// <summary>The body. Writes are buffered until a flush; writing past <see cref="ContentLength"/> throws.</summary>
+    public PipeWriter Body => Writer;
+
+    /// <summary>The body as a stream; each write is flushed.</summary>
+    public Stream BodyStream => _bodyStream ??= Writer.AsStream(leaveOpen: true);
+
+    /// <summary>True once the head has been sent to the front end.</summary>
+    public bool HasStarted { get; internal set; }
+
+    /// <summary>Sends the head now (and anything written so far).</summary>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+        => _context.FlushResponseAsync(cancellationToken).AsTask();
+
+    /// <summary>Ends the response now: the front end gets all of it, while the app may go on working.</summary>
+    public Task CompleteAsync() => _context.CompleteResponseAsync().AsTask();
+
+    internal ResponseBodyWriter Writer { get; }
+
+    internal void ThrowIfStarted()
+    {
+        if (HasStarted)
+        {
+            throw new InvalidOperationException("The response has already started: its status and headers were sent.");
+        }
+    }
+
+    internal void Reset()
+    {
+        _statusCode = 200;
+        _contentLength = null;
+        ReasonPhrase = null;
+        HasStarted = false;
+        Headers.Clear();
+        _bodyStream = null;
+    }
+
+    // Replaces whatever the app prepared with an empty error answer, before anything was sent.
+    internal void ResetForError(int statusCode)
+    {
+        Reset();
+        _statusCode = statusCode;
+        _contentLength = 0;
+        Writer.DropBuffered();
+    }
+}

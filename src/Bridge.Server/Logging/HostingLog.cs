@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Logging;
+
+namespace Bridge.Server.Logging;
+
+internal static partial class HostingLog
+{
+    [LoggerMessage(401, LogLevel.Information, "Listening on {Address} ({Protocol}, backlog {Backlog}{Permissions}).")]
+    public static partial void Listening(this ILogger logger, string address, string protocol, int backlog, string permissions);
+
+    [LoggerMessage(402, LogLevel.Information, "Removed the stale socket file {Path} (nothing was listening on it).")]
+    public static partial void StaleSocketRemoved(this ILogger logger, string path);
+
+    [LoggerMessage(403, LogLevel.Information, "Stopping: no new connections; waiting up to {Timeout} for {Count} open connection(s).")]
+    public static partial void Stopping(this ILogger logger, TimeSpan timeout, int count);
+
+    [LoggerMessage(404, LogLevel.Warning, "Stop timed out after {Timeout}: aborting {Count} connection(s).")]
+    public static partial void StopTimedOut(this ILogger logger, TimeSpan timeout, int count);
+
+    [LoggerMessage(405, LogLevel.Information, "Removed the socket file {Path}.")]
+    public static partial void SocketRemoved(this ILogger logger, string path);
+
+    [LoggerMessage(406, LogLevel.Information, "Stopped.")]
+    public static partial void Stopped(this ILogger logger);
+}

@@ -1,0 +1,70 @@
+namespace Bridge.Server.Options;
+
+/// <summary>Sizes and timeouts, each with a production-safe default whose source is named.</summary>
+public sealed class BridgeLimits
+{
+    /// <summary>
+    /// Largest uwsgi vars block. Defaults to 65,535, the whole u16 range nginx may send; uWSGI's 4,096 default
+    /// (<c>buffer-size</c>) is its users' most common 502.
+    /// </summary>
+    public int MaxVarsBlockSize { get; set; } = 65_535;
+
+    /// <summary>Most variables per request. Defaults to 1,000 (gunicorn's <c>MAX_UWSGI_VARS</c>).</summary>
+    public int MaxVariables { get; set; } = 1_000;
+
+    /// <summary>Largest FastCGI PARAMS stream. Defaults to 131,072 bytes, twice nginx's one-record maximum.</summary>
+    public int MaxParamsSize { get; set; } = 128 * 1024;
+
+    /// <summary>Most requests one FastCGI connection carries at once. Defaults to 16 (nginx and Apache use 1).</summary>
+    public int MaxMultiplexedRequests { get; set; } = 16;
+
+    /// <summary>
+    /// Largest request body; larger ones get 413 without reaching the app. Defaults to 30,000,000 bytes,
+    /// Kestrel's <c>MaxRequestBodySize</c>; null for no limit. nginx's own <c>client_max_body_size</c> (1 MiB by
+    /// default) usually answers 413 first.
+    /// </summary>
+    public long? MaxRequestBodySize { get; set; } = 30_000_000;
+
+    /// <summary>
+    /// Time from accept (or from the first byte of a kept-alive FastCGI connection's next request) until the
+    /// request head has arrived. Defaults to 30 s, Kestrel's <c>RequestHeadersTimeout</c>; nginx sends the head at once.
+    /// </summary>
+    public TimeSpan RequestHeadTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Longest wait for more body bytes while the app is reading the body. Defaults to 60 s, nginx's
+    /// <c>uwsgi_send_timeout</c>/<c>fastcgi_send_timeout</c>, after which nginx gives up too.
+    /// </summary>
+    public TimeSpan BodyReadStallTimeout { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// How long an idle kept-alive FastCGI connection stays open. Defaults to 120 s: longer than nginx's upstream
+    /// <c>keepalive_timeout</c> (60 s), so nginx always closes first and never reuses a connection Bridge is closing.
+    /// </summary>
+    public TimeSpan FastCgiKeepAliveTimeout { get; set; } = TimeSpan.FromSeconds(120);
+
+    /// <summary>
+    /// Most open connections; further ones wait in the listen queue. Defaults to 10,000 (nginx's
+    /// <c>worker_connections</c> 768 on Debian, times several workers, with room).
+    /// </summary>
+    public int MaxConcurrentConnections { get; set; } = 10_000;
+
+    /// <summary>
+    /// How long a graceful stop waits for in-flight requests before aborting them. Defaults to 30 s, the generic
+    /// host's <c>ShutdownTimeout</c>; keep it below systemd's <c>TimeoutStopSec</c> (90 s).
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Optional per-request deadline: past it the request is cancelled and answered 504 (or cut, if its response
+    /// had started), without touching other requests, unlike uWSGI's <c>harakiri</c>, which kills the worker.
+    /// Defaults to null (off); keep it below nginx's <c>uwsgi_read_timeout</c>/<c>fastcgi_read_timeout</c> (60 s).
+    /// </summary>
+    public TimeSpan? RequestTimeout { get; set; }
+
+    /// <summary>
+    /// Response head size past which a warning is logged once: nginx's default <c>uwsgi_buffer_size</c> /
+    /// <c>fastcgi_buffer_size</c> is one page (4 KiB), and a larger head is its 502 "upstream sent too big header".
+    /// </summary>
+    public int ResponseHeadWarningSize { get; set; } = 4096;
+}
