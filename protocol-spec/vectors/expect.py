@@ -151,14 +151,19 @@ def check_request_variables(pairs):
     lengths = [v for k, v in pairs if k == b"CONTENT_LENGTH"]
     if not lengths:
         return None
-    first = lengths[0]
-    if any(other != first for other in lengths[1:]):
-        raise ProtocolError("InvalidContentLength")
-    if first == b"":
+    values = [parse_content_length(v) for v in lengths]
+    if any(other != values[0] for other in values[1:]):
+        raise ProtocolError("InvalidContentLength")  # the same number, or empty each time
+    return values[0]
+
+
+def parse_content_length(text):
+    """"" is no body (None); otherwise 1..19 digits, at most 2^63-1."""
+    if text == b"":
         return None
-    if not (1 <= len(first) <= MAX_CONTENT_LENGTH_DIGITS) or any(not 0x30 <= b <= 0x39 for b in first):
+    if not (1 <= len(text) <= MAX_CONTENT_LENGTH_DIGITS) or any(not 0x30 <= b <= 0x39 for b in text):
         raise ProtocolError("InvalidContentLength")
-    value = int(first)
+    value = int(text)
     if value > MAX_CONTENT_LENGTH:
         raise ProtocolError("InvalidContentLength")
     return value
@@ -288,6 +293,8 @@ def decode_fastcgi(data, limits):
     requests, get_values, unknown_types, aborted, rejected = [], [], [], [], []
     pos, n = 0, len(data)
     while pos < n:  # EOF between records is a clean end
+        if data[pos] != FCGI_VERSION:  # judged from the first byte, before the header is whole
+            raise ProtocolError("BadFastCgiVersion")
         if n - pos < FCGI_HEADER_LENGTH:
             raise ProtocolError("TruncatedRecord")
         version, rtype = data[pos], data[pos + 1]

@@ -6,7 +6,7 @@ namespace Bridge.Protocol;
 
 /// <summary>
 /// Tells uwsgi from FastCGI from plain HTTP by the first bytes of a connection, consuming nothing. The three
-/// never collide: a FastCGI record starts with version 1 then a type 1..11; a uwsgi request with a modifier1
+/// never collide: a FastCGI record starts with version 1; a uwsgi request with a modifier1
 /// from <see cref="UwsgiModifiers.IsRequest"/> (all below 31); an HTTP request line with an upper-case method
 /// and a space ("GET " is what uWSGI reports as the cryptic "block size 21573": bytes 'E','T' read as a u16).
 /// </summary>
@@ -32,9 +32,7 @@ public static class ProtocolDetector
         var first = start[0];
         if (first == FastCgiRecordHeader.Version1)
         {
-            return start.Length < 2 ? DetectedProtocol.NeedMoreData
-                : start[1] is >= (byte)FastCgiRecordType.BeginRequest and <= (byte)FastCgiRecordType.UnknownType ? DetectedProtocol.FastCgi
-                : DetectedProtocol.Unknown;
+            return DetectedProtocol.FastCgi; // a bad record type is the FastCGI reader's to name
         }
 
         if (UwsgiModifiers.IsRequest(first))

@@ -121,7 +121,7 @@ public sealed class FastCgiRequestDecoder : IDisposable
         frame = header.Type switch
         {
             FastCgiRecordType.GetValues => new FastCgiFrame(FastCgiFrameKind.GetValues, 0) { Data = content },
-            <= FastCgiRecordType.Data => Reject(ProtocolError.UnexpectedRequestId),
+            >= FastCgiRecordType.BeginRequest and <= FastCgiRecordType.Data => Reject(ProtocolError.UnexpectedRequestId),
             _ => new FastCgiFrame(FastCgiFrameKind.UnknownManagementType, 0) { RecordType = (byte)header.Type },
         };
         return true;
