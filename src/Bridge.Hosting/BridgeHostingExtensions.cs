@@ -29,7 +29,19 @@ public static class BridgeHostingExtensions
         services.AddOptions<HostOptions>().Configure<IOptions<BridgeOptions>>(static (host, bridge) =>
         {
             // The host must wait for Bridge's own graceful stop, plus a margin for the last flush.
-            var needed = bridge.Value.Limits.ShutdownTimeout + TimeSpan.FromSeconds(5);
+            // HostOptions are read while the host is built: invalid Bridge options must not throw here, but at
+            // start (ValidateOnStart), as one exception listing every failure.
+            BridgeOptions options;
+            try
+            {
+                options = bridge.Value;
+            }
+            catch (OptionsValidationException)
+            {
+                return;
+            }
+
+            var needed = options.Limits.ShutdownTimeout + TimeSpan.FromSeconds(5);
             if (host.ShutdownTimeout < needed)
             {
                 host.ShutdownTimeout = needed;

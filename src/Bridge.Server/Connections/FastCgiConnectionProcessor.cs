@@ -115,7 +115,26 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
         _connection.StartIdleTimer();
         while (true)
         {
-            var result = await _input.ReadAsync().ConfigureAwait(false);
+            // A running request waiting for STDIN is a body read: the stall timeout applies, as for uwsgi.
+            var awaitingBody = AwaitsStdin();
+            if (awaitingBody)
+            {
+                _connection.BodyReadStarted();
+            }
+
+            ReadResult result;
+            try
+            {
+                result = await _input.ReadAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                if (awaitingBody)
+                {
+                    _connection.BodyReadEnded();
+                }
+            }
+
             var buffer = result.Buffer;
             try
             {
@@ -172,6 +191,11 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
             case FastCgiFrameKind.BeginRejected:
                 _server.ProtocolLogger.BeginRejected(_connection.Id, frame.RequestId, frame.ProtocolStatus.ToString(), (int)frame.Role);
                 await WriteManagementAsync(frame, static (output, f) => FastCgiRecordWriter.WriteEndRequest(output, f.RequestId, 0, f.ProtocolStatus)).ConfigureAwait(false);
+                if (!frame.KeepConnection && Volatile.Read(ref _activeCount) == 0)
+                {
+                    _closeRequested = true; // spec §5.1: without KEEP_CONN the application closes after END_REQUEST
+                }
+
                 break;
             case FastCgiFrameKind.ParamsComplete:
                 _connection.StopHeadTimer();
@@ -312,6 +336,19 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
         {
             _free.Push(request);
         }
+    }
+
+    private bool AwaitsStdin()
+    {
+        foreach (var request in _active)
+        {
+            if (request.AwaitingStdin)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private FastCgiRequest Find(ushort requestId)

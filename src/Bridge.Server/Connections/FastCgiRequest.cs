@@ -40,6 +40,9 @@ internal sealed class FastCgiRequest : IResponseChannel
 
     public bool Started { get; private set; }
 
+    /// <summary>The app runs and the empty STDIN has not arrived yet.</summary>
+    public bool AwaitingStdin => Started && !_stdinComplete;
+
     public GatewayContext Context { get; }
 
     public void Begin(ushort requestId, bool keepConnection)

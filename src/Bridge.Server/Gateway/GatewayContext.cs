@@ -26,6 +26,7 @@ public sealed class GatewayContext
     private string? _traceIdentifier;
     private ushort _requestId;
     private TaskCompletionSource? _deadlineReached;
+    private bool _deadlineExpired;
 
     internal GatewayContext(ServerContext server)
     {
@@ -94,6 +95,7 @@ public sealed class GatewayContext
         StartTimestamp = _server.Time.GetTimestamp();
         Deadline = long.MaxValue;
         _deadlineReached = null;
+        _deadlineExpired = false;
         if (_server.RequestTimeoutTicks is { } timeout)
         {
             Deadline = StartTimestamp + timeout;
@@ -120,8 +122,9 @@ public sealed class GatewayContext
     internal void OnDeadline()
     {
         Deadline = long.MaxValue;
+        _deadlineExpired = true;
+        _deadlineReached?.TrySetResult(); // before the token: an app that throws at once must still get its 504
         CancelRequest();
-        _deadlineReached?.TrySetResult();
     }
 
     internal void ThrowIfResponseClosed()
@@ -230,18 +233,25 @@ public sealed class GatewayContext
 
     private async Task OnApplicationErrorAsync(Exception exception)
     {
-        // Once the request is aborted (the front end left, or ABORT_REQUEST), whatever the app throws is a consequence.
-        if (RequestAborted.IsCancellationRequested)
+        // Once the request is aborted (the front end left, or ABORT_REQUEST), whatever the app throws is a
+        // consequence, and there is no one to answer: the response just ends.
+        var aborted = RequestAborted.IsCancellationRequested && !_deadlineExpired;
+        if (aborted)
         {
             _server.ApplicationLogger.RequestCancelled(TraceIdentifier);
+        }
+        else if (_deadlineExpired)
+        {
+            _server.ApplicationLogger.RequestTimedOut(TraceIdentifier, _server.RequestTimeout);
         }
         else
         {
             _server.ApplicationLogger.UnhandledException(TraceIdentifier, exception);
         }
 
-        if (_responseClosed)
+        if (_responseClosed || (aborted && !Response.HasStarted && Gateway == GatewayProtocol.Uwsgi))
         {
+            _responseClosed = true;
             return;
         }
 
@@ -252,7 +262,7 @@ public sealed class GatewayContext
             return;
         }
 
-        Response.ResetForError(exception is RequestBodyTooLargeException ? 413 : 500);
+        Response.ResetForError(_deadlineExpired ? 504 : exception is RequestBodyTooLargeException ? 413 : 500);
         await CompleteSafelyAsync().ConfigureAwait(false);
     }
 

@@ -101,6 +101,6 @@ public sealed class GatewayResponse
         Reset();
         _statusCode = statusCode;
         _contentLength = 0;
-        Writer.DropBuffered();
+        Writer.DropWritten(); // else the 500's Content-Length: 0 disagrees with the count and no answer goes out
     }
 }

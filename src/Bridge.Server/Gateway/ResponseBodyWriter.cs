@@ -94,6 +94,13 @@ internal sealed class ResponseBodyWriter : PipeWriter
     /// <summary>The server sends nothing the app wrote (a 500 replaces it, or the status forbids a body).</summary>
     internal void DropBuffered() => _buffered = 0;
 
+    /// <summary>Forgets what the app wrote, count included: an error answer replaces the body, whose length is then 0.</summary>
+    internal void DropWritten()
+    {
+        _buffered = 0;
+        _written = 0;
+    }
+
     internal void MarkSent() => _buffered = 0;
 
     internal void SetDiscard() => _discard = true;

@@ -85,12 +85,18 @@ internal sealed class EchoApplication : IGatewayApplication
             return;
         }
 
+        var delayMs = QueryInt(context.Request.QueryString, "delayMs"); // optional pause between chunks (tests see chunks arrive early)
         var response = context.Response;
         response.Headers.Add("Content-Type", "application/octet-stream");
         response.Headers.Add("X-Accel-Buffering", "no"); // nginx passes each chunk on as it comes
         long offset = 0;
         for (var i = 0; i < chunks; i++)
         {
+            if (i > 0 && delayMs > 0)
+            {
+                await Task.Delay(delayMs, context.RequestAborted).ConfigureAwait(false);
+            }
+
             await Pattern.WriteAsync(response.Body, offset, size, context.RequestAborted).ConfigureAwait(false);
             await response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
             offset += size;
@@ -273,6 +279,21 @@ internal sealed class EchoApplication : IGatewayApplication
         }
 
         return headers;
+    }
+
+    private static int QueryInt(string query, string name)
+    {
+        foreach (var pair in query.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = pair.IndexOf('=', StringComparison.Ordinal);
+            if (equals > 0 && pair.AsSpan(0, equals).SequenceEqual(name)
+                && int.TryParse(pair.AsSpan(equals + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+        }
+
+        return 0;
     }
 
     private static void WriteNumberOrNull(Utf8JsonWriter json, string name, long? value)

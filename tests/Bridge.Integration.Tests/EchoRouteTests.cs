@@ -1,0 +1,182 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Bridge.Integration.Tests.Fixtures;
+using Bridge.Integration.Tests.Http;
+
+namespace Bridge.Integration.Tests;
+
+/// <summary>Every Echo route of shared/echo-app.md, through nginx, in every way nginx reaches Bridge.</summary>
+[Collection(EchoBehindNginxDefinition.Name)]
+public sealed class EchoRouteTests(EchoBehindNginx stack)
+{
+    private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
+
+    [Theory]
+    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
+    public async Task Echo_describes_the_request_as_nginx_passed_it(FrontEndMode mode)
+    {
+        var body = "hello world"u8.ToArray();
+        using var request = new HttpRequestMessage(HttpMethod.Post, stack.Url(mode, "/echo/a%20b/c?x=1&y=%20z"))
+        {
+            Content = new ByteArrayContent(body),
+        };
+        request.Headers.Add("X-Test", "Value One");
+
+        using var response = await stack.Client.SendAsync(request, Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Timeout));
+        var echo = json.RootElement;
+        Assert.Equal("POST", echo.GetProperty("method").GetString());
+        Assert.Equal("/echo/a b/c", echo.GetProperty("path").GetString());
+        Assert.Equal("/echo/a%20b/c?x=1&y=%20z", echo.GetProperty("rawTarget").GetString());
+        Assert.Equal("x=1&y=%20z", echo.GetProperty("query").GetString());
+        Assert.Equal("http", echo.GetProperty("scheme").GetString());
+        Assert.Equal(stack.Port(mode), echo.GetProperty("serverPort").GetInt32());
+        Assert.Equal("127.0.0.1", echo.GetProperty("remoteAddr").GetString());
+        Assert.InRange(echo.GetProperty("remotePort").GetInt32(), 1, 65535);
+        Assert.Equal("HTTP/1.1", echo.GetProperty("protocol").GetString());
+        Assert.Equal(mode == FrontEndMode.Uwsgi ? "uwsgi" : "fastcgi", echo.GetProperty("gateway").GetString());
+        var headers = echo.GetProperty("headers");
+        Assert.Equal("Value One", headers.GetProperty("x-test").GetString());
+        Assert.True(headers.TryGetProperty("host", out _), "The host header is missing: " + headers);
+        Assert.All(headers.EnumerateObject(), h => Assert.Equal(h.Name.ToLowerInvariant(), h.Name));
+        Assert.Equal(body.Length, echo.GetProperty("contentLength").GetInt64());
+        Assert.Equal(body.Length, echo.GetProperty("bodyLength").GetInt64());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(body)), echo.GetProperty("bodySha256").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
+    public async Task Echo_joins_a_header_sent_on_two_lines_with_a_comma(FrontEndMode mode)
+    {
+        var port = stack.Port(mode);
+        var head = $"GET /echo HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Dup: one\r\nX-Dup: two\r\nConnection: close\r\n\r\n";
+
+        var (status, _, body) = await RawHttp.SendAsync(port, head, Timeout);
+
+        Assert.Equal(200, status);
+        using var json = JsonDocument.Parse(body);
+        Assert.Equal("one, two", json.RootElement.GetProperty("headers").GetProperty("x-dup").GetString());
+        Assert.Equal(JsonValueKind.Null, json.RootElement.GetProperty("contentLength").ValueKind);
+        Assert.Equal(0, json.RootElement.GetProperty("bodyLength").GetInt64());
+    }
+
+    [Theory]
+    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
+    public async Task Hello_answers_exactly_hello_world(FrontEndMode mode)
+    {
+        using var response = await stack.Client.GetAsync(stack.Url(mode, "/hello"), Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(12, response.Content.Headers.ContentLength);
+        Assert.Equal("hello world\n"u8.ToArray(), await response.Content.ReadAsByteArrayAsync(Timeout));
+    }
+
+    [Theory]
+    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
+    public async Task Head_hello_has_the_length_of_get_and_no_body(FrontEndMode mode)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, stack.Url(mode, "/hello"));
+
+        using var response = await stack.Client.SendAsync(request, Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(12, response.Content.Headers.ContentLength);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync(Timeout));
+
+        // The connection is still usable: nginx did not wait for (or pass on) body bytes.
+        using var next = await stack.Client.GetAsync(stack.Url(mode, "/hello"), Timeout);
+        Assert.Equal("hello world\n", await next.Content.ReadAsStringAsync(Timeout));
+    }
+
+    [Theory]
+    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
+    public async Task Status_204_answers_204_without_a_body(FrontEndMode mode)
+    {
+        using var response = await stack.Client.GetAsync(stack.Url(mode, "/status/204"), Timeout);
+
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync(Timeout));
+    }
+
+    [Theory]
+    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
+    public async Task Status_404_and_503_answer_that_status_with_an_empty_body(FrontEndMode mode)
+    {
+        foreach (var code in new[] { 404, 503 })
+        {
+            using var response = await stack.Client.GetAsync(stack.Url(mode, "/status/" + code), Timeout);
+
+            Assert.Equal(code, (int)response.StatusCode);
+            Assert.Equal(0, response.Content.Headers.ContentLength);
+            Assert.Empty(await response.Content.ReadAsByteArrayAsync(Timeout));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
+    public async Task Bytes_answers_n_bytes_of_the_pattern(FrontEndMode mode)
+    {
+        const int Length = 100_003;
+
+        using var response = await stack.Client.GetAsync(stack.Url(mode, "/bytes/" + Length), Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/octet-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(Length, response.Content.Headers.ContentLength);
+        var body = await response.Content.ReadAsByteArrayAsync(Timeout);
+        Assert.Equal(Length, body.Length);
+        Assert.Equal(-1, EchoPattern.FirstMismatch(body, 0));
+    }
+
+    [Theory]
+    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
+    public async Task Headers_sends_one_header_per_query_pair_and_two_set_cookies_arrive(FrontEndMode mode)
+    {
+        using var response = await stack.Client.GetAsync(stack.Url(mode, "/headers?Set-Cookie=a%3D1&X-One=first&Set-Cookie=b%3D2"), Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(new[] { "a=1", "b=2" }, response.Headers.GetValues("Set-Cookie"));
+        Assert.Equal(new[] { "first" }, response.Headers.GetValues("X-One"));
+        Assert.Equal("ok\n", await response.Content.ReadAsStringAsync(Timeout));
+    }
+
+    [Theory]
+    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
+    public async Task Vars_lists_the_gateway_variables_as_json(FrontEndMode mode)
+    {
+        using var response = await stack.Client.GetAsync(stack.Url(mode, "/vars?q=1"), Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Timeout));
+        var vars = json.RootElement;
+        Assert.Equal("GET", vars.GetProperty("REQUEST_METHOD").GetString());
+        Assert.Equal("/vars?q=1", vars.GetProperty("REQUEST_URI").GetString());
+        Assert.Equal("q=1", vars.GetProperty("QUERY_STRING").GetString());
+        if (mode != FrontEndMode.Uwsgi)
+        {
+            Assert.Equal("CGI/1.1", vars.GetProperty("GATEWAY_INTERFACE").GetString()); // only fastcgi_params sets it
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
+    public async Task Upload_reports_the_length_and_hash_of_the_body(FrontEndMode mode)
+    {
+        var body = Encoding.UTF8.GetBytes("a small body, with UTF-8: é ✓");
+
+        using var response = await stack.Client.PostAsync(stack.Url(mode, "/upload"), new ByteArrayContent(body), Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Timeout));
+        Assert.Equal(body.Length, json.RootElement.GetProperty("bodyLength").GetInt64());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(body)), json.RootElement.GetProperty("bodySha256").GetString());
+    }
+}

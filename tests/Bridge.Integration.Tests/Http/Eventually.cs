@@ -1,0 +1,21 @@
+namespace Bridge.Integration.Tests.Http;
+
+/// <summary>Polls for something logged by another process (nginx, Echo) that appears shortly after the response.</summary>
+internal static class Eventually
+{
+    public static async Task<bool> TrueAsync(Func<bool> condition, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(25);
+        }
+
+        return true;
+    }
+}

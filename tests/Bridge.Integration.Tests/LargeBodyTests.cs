@@ -1,0 +1,83 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Bridge.Integration.Tests.Fixtures;
+using Bridge.Integration.Tests.Http;
+
+namespace Bridge.Integration.Tests;
+
+/// <summary>Bodies far larger than any buffer on the way, checked by SHA-256; a chunked upload of unknown length.</summary>
+[Collection(EchoBehindNginxDefinition.Name)]
+public sealed class LargeBodyTests(EchoBehindNginx stack)
+{
+    private const int UploadLength = 20 * 1024 * 1024;
+    private const long DownloadLength = 100L * 1024 * 1024;
+
+    private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
+
+    [Theory]
+    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
+    public async Task A_20_MB_upload_arrives_whole(FrontEndMode mode)
+    {
+        var body = RandomBytes(UploadLength, seed: 20);
+
+        using var response = await stack.Client.PostAsync(stack.Url(mode, "/upload"), new ByteArrayContent(body), Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Timeout));
+        Assert.Equal(UploadLength, json.RootElement.GetProperty("bodyLength").GetInt64());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(body)), json.RootElement.GetProperty("bodySha256").GetString());
+    }
+
+    [Theory]
+    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
+    public async Task A_100_MB_download_arrives_whole_hashed_while_read(FrontEndMode mode)
+    {
+        using var response = await stack.Client.GetAsync(stack.Url(mode, "/bytes/" + DownloadLength), HttpCompletionOption.ResponseHeadersRead, Timeout);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(DownloadLength, response.Content.Headers.ContentLength);
+        await using var stream = await response.Content.ReadAsStreamAsync(Timeout);
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[64 * 1024];
+        long received = 0;
+        int read;
+        while ((read = await stream.ReadAsync(buffer, Timeout)) > 0)
+        {
+            hash.AppendData(buffer, 0, read);
+            received += read;
+        }
+
+        Assert.Equal(DownloadLength, received);
+        Assert.Equal(EchoPattern.Sha256(DownloadLength), Convert.ToHexStringLower(hash.GetHashAndReset()));
+    }
+
+    [Theory]
+    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
+    public async Task A_chunked_upload_of_unknown_length_arrives_whole(FrontEndMode mode)
+    {
+        var body = RandomBytes(3 * 1024 * 1024 + 17, seed: 3);
+        using var request = new HttpRequestMessage(HttpMethod.Post, stack.Url(mode, "/echo/chunked"))
+        {
+            Content = new StreamContent(new UnknownLengthStream(body)),
+        };
+
+        using var response = await stack.Client.SendAsync(request, Timeout);
+
+        Assert.True(request.Headers.TransferEncodingChunked, "HttpClient should have sent the body chunked.");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Timeout));
+        var echo = json.RootElement;
+        Assert.Equal("chunked", echo.GetProperty("headers").GetProperty("transfer-encoding").GetString()); // nginx passes the header on
+        Assert.Equal(body.Length, echo.GetProperty("contentLength").GetInt64()); // nginx buffered and de-chunked it
+        Assert.Equal(body.Length, echo.GetProperty("bodyLength").GetInt64());
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(body)), echo.GetProperty("bodySha256").GetString());
+    }
+
+    private static byte[] RandomBytes(int length, int seed)
+    {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+}

@@ -1,0 +1,86 @@
+using Bridge.Server.Gateway;
+using Bridge.Server.Tests.Infrastructure;
+
+namespace Bridge.Server.Tests;
+
+/// <summary>RequestAborted fires when the front end closes the connection (nginx does when its client gives up).</summary>
+public sealed class AbortTests
+{
+    private static readonly TimeSpan Promptly = TimeSpan.FromSeconds(3);
+
+    public static TheoryData<GatewayProtocol> Gateways => [GatewayProtocol.Uwsgi, GatewayProtocol.FastCgi];
+
+    [Theory]
+    [MemberData(nameof(Gateways))]
+    public async Task Echo_delay_stops_waiting_when_the_client_closes(GatewayProtocol gateway)
+    {
+        var app = new ProbeApplication(new Samples.Echo.EchoApplication());
+        await using var server = await TestServer.StartAsync(app);
+        var socket = await server.ConnectAsync();
+        await Wire.SendAsync(socket, Encode(gateway, TestRequest.Get("/delay/10000")));
+        await app.WaitStartedAsync();
+
+        socket.Dispose();
+
+        var ended = await app.WaitEndedAsync(Promptly);
+        Assert.True(ended.Aborted);
+        Assert.Equal(200, (await server.GetAsync(gateway, "/hello")).StatusCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Gateways))]
+    public async Task An_app_awaiting_request_aborted_sees_it_fire_when_the_client_closes(GatewayProtocol gateway)
+    {
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var app = new ProbeApplication(async context =>
+        {
+            using var registration = context.RequestAborted.Register(() => aborted.TrySetResult());
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        });
+        await using var server = await TestServer.StartAsync(app);
+        var socket = await server.ConnectAsync();
+        await Wire.SendAsync(socket, Encode(gateway, TestRequest.Get("/wait")));
+        await app.WaitStartedAsync();
+
+        socket.Dispose();
+
+        await aborted.Task.WaitAsync(Promptly);
+        Assert.True((await app.WaitEndedAsync(Promptly)).Aborted);
+    }
+
+    [Theory]
+    [MemberData(nameof(Gateways))]
+    public async Task Request_aborted_fires_on_client_close_after_the_body_has_been_read(GatewayProtocol gateway)
+    {
+        var bodyRead = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var app = new ProbeApplication(async context =>
+        {
+            long length = 0;
+            while (true)
+            {
+                var result = await context.Request.Body.ReadAsync(context.RequestAborted);
+                length += result.Buffer.Length;
+                context.Request.Body.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            bodyRead.TrySetResult(length);
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
+        });
+        await using var server = await TestServer.StartAsync(app);
+        var socket = await server.ConnectAsync();
+        await Wire.SendAsync(socket, Encode(gateway, new TestRequest("POST", "/upload") { Body = new byte[50_000] }));
+        Assert.Equal(50_000, await bodyRead.Task.WaitAsync(Wire.Timeout));
+
+        socket.Dispose();
+
+        var ended = await app.WaitEndedAsync(Promptly);
+        Assert.True(ended.Aborted);
+    }
+
+    private static byte[] Encode(GatewayProtocol gateway, TestRequest request)
+        => gateway == GatewayProtocol.Uwsgi ? UwsgiWire.Encode(request) : FastCgiWire.Encode(request, keepConnection: true);
+}
