@@ -151,6 +151,42 @@ public sealed class ListenerTests
     }
 
     [Fact]
+    public async Task A_tcp_socket_inherited_as_fd_still_refuses_front_ends_outside_the_allow_list()
+    {
+        // The server takes over the descriptor (as from a supervisor or systemd): this Socket object lets go of it.
+        var inherited = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        inherited.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        inherited.Listen();
+        var endPoint = (IPEndPoint)inherited.LocalEndPoint!;
+        var fd = inherited.SafeHandle.DangerousGetHandle();
+        inherited.SafeHandle.SetHandleAsInvalid();
+        var app = new ProbeApplication(new Samples.Echo.EchoApplication());
+        await using var server = await TestServer.StartAsync(app, configure: (o, _) =>
+        {
+            o.AllowedFrontEnds.Add("10.0.0.0/8");
+            o.Listeners.Add(new BridgeListenerOptions { Address = "fd:" + fd });
+        });
+
+        using var refused = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        var received = Array.Empty<byte>();
+        try
+        {
+            using var cts = Wire.TimeoutSource();
+            await refused.ConnectAsync(endPoint, cts.Token);
+            await Wire.SendAsync(refused, UwsgiWire.Encode(TestRequest.Get("/hello")));
+            received = await Wire.ReadToEndAsync(refused);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionAborted or SocketError.Shutdown)
+        {
+            // closed by the server before or while the client sent: refused either way
+        }
+
+        Assert.Empty(received);
+        await server.Logs.WaitForAsync(103);
+        Assert.False(app.AnyStarted);
+    }
+
+    [Fact]
     public async Task Several_listeners_with_different_protocols_serve_at_once()
     {
         await using var server = await TestServer.StartEchoAsync(ListenerProtocol.Uwsgi, (o, dir) =>

@@ -46,11 +46,12 @@ internal sealed class FrontEndAllowList
         return list is not null;
     }
 
+    /// <summary>True for an allowed IP peer, and for any peer without an IP address (a Unix socket client).</summary>
     public bool IsAllowed(EndPoint? remote)
     {
         if (remote is not IPEndPoint ip)
         {
-            return remote is UnixDomainSocketEndPoint || remote is null;
+            return true;
         }
 
         var address = ip.Address.IsIPv4MappedToIPv6 ? ip.Address.MapToIPv4() : ip.Address;

@@ -133,7 +133,8 @@ internal sealed class Listener : IAsyncDisposable
                 return;
             }
 
-            if (Info.Address.IsTcp && !_allowList.IsAllowed(connection.RemoteEndPoint))
+            // By the peer's address, not the listener's: an inherited fd: socket may be TCP too.
+            if (!_allowList.IsAllowed(connection.RemoteEndPoint))
             {
                 _server.ConnectionLogger.FrontEndRefused(connection.RemoteEndPoint?.ToString() ?? "?", Info.Name);
                 connection.Abort();
