@@ -18,14 +18,7 @@ public static class BridgeHostingExtensions
     public static IServiceCollection AddBridge(this IServiceCollection services, Action<BridgeOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<BridgeOptions>().BindConfiguration(BridgeOptions.SectionName).ValidateOnStart();
-        if (configure is not null)
-        {
-            services.Configure(configure);
-        }
-
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BridgeOptions>, BridgeOptionsValidator>());
-        services.TryAddSingleton(TimeProvider.System);
+        services.AddBridgeOptions(configure);
         services.AddOptions<HostOptions>().Configure<IOptions<BridgeOptions>>(static (host, bridge) =>
         {
             // The host must wait for Bridge's own graceful stop, plus a margin for the last flush.
@@ -48,6 +41,24 @@ public static class BridgeHostingExtensions
             }
         });
         services.AddHostedService<BridgeHostedService>();
+        return services;
+    }
+
+    /// <summary>
+    /// The options alone: bound from the <c>Bridge</c> section, then the short command-line keys (<c>--listen</c>,
+    /// ...), then <paramref name="configure"/>; validated at start. Shared with the ASP.NET Core server.
+    /// </summary>
+    internal static IServiceCollection AddBridgeOptions(this IServiceCollection services, Action<BridgeOptions>? configure)
+    {
+        services.AddOptions<BridgeOptions>().BindConfiguration(BridgeOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<BridgeOptions>, BridgeShorthandConfiguration>());
+        if (configure is not null)
+        {
+            services.Configure(configure);
+        }
+
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BridgeOptions>, BridgeOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
         return services;
     }
 

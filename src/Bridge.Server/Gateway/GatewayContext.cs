@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using Bridge.Protocol.Gateway;
 using Bridge.Protocol.Http;
 using Bridge.Server.Logging;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Bridge.Server.Gateway;
@@ -62,6 +63,9 @@ public sealed class GatewayContext
         CancelRequest();
         _channel.Abort("The application aborted the request.");
     }
+
+    /// <summary>Per-context state of a server adapter (the ASP.NET Core features), reused with the context.</summary>
+    internal object? AdapterState { get; set; }
 
     internal long StartTimestamp { get; private set; }
 
@@ -135,8 +139,17 @@ public sealed class GatewayContext
         }
     }
 
-    /// <summary>Runs the application and completes the response; never throws.</summary>
+    /// <summary>Runs the application, completes the response, then the OnCompleted callbacks; never throws.</summary>
     internal async Task ExecuteAsync(IGatewayApplication application)
+    {
+        await RunApplicationAsync(application).ConfigureAwait(false);
+        if (!Abandoned && await Response.RunOnCompletedAsync().ConfigureAwait(false) is { } failure)
+        {
+            _server.ApplicationLogger.UnhandledException(TraceIdentifier, failure);
+        }
+    }
+
+    private async Task RunApplicationAsync(IGatewayApplication application)
     {
         try
         {
@@ -160,9 +173,10 @@ public sealed class GatewayContext
         {
             await CompleteResponseAsync().ConfigureAwait(false);
         }
-        catch (InvalidOperationException ex)
+        catch (Exception ex)
         {
-            // A broken response discovered at the end (e.g. too few bytes for Content-Length, not yet started).
+            // A broken response discovered at the end (too few bytes for Content-Length before starting, an
+            // OnStarting callback that threw, a header the front end cannot take).
             await OnApplicationErrorAsync(ex).ConfigureAwait(false);
         }
     }
@@ -170,6 +184,11 @@ public sealed class GatewayContext
     internal async ValueTask<FlushResult> FlushResponseAsync(CancellationToken cancellationToken)
     {
         ThrowIfResponseClosed();
+        if (!Response.HasStarted)
+        {
+            await Response.RunOnStartingAsync().ConfigureAwait(false);
+        }
+
         await _channel.AcquireAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -193,6 +212,11 @@ public sealed class GatewayContext
         if (_responseClosed)
         {
             return;
+        }
+
+        if (!Response.HasStarted)
+        {
+            await Response.RunOnStartingAsync().ConfigureAwait(false);
         }
 
         await _channel.AcquireAsync(CancellationToken.None).ConfigureAwait(false);
@@ -244,6 +268,10 @@ public sealed class GatewayContext
         {
             _server.ApplicationLogger.RequestTimedOut(TraceIdentifier, _server.RequestTimeout);
         }
+        else if (exception is BadHttpRequestException rejected)
+        {
+            _server.ApplicationLogger.RequestRejected(TraceIdentifier, rejected.StatusCode, rejected.Message);
+        }
         else
         {
             _server.ApplicationLogger.UnhandledException(TraceIdentifier, exception);
@@ -262,7 +290,12 @@ public sealed class GatewayContext
             return;
         }
 
-        Response.ResetForError(_deadlineExpired ? 504 : exception is RequestBodyTooLargeException ? 413 : 500);
+        Response.ResetForError(_deadlineExpired ? 504 : exception switch
+        {
+            RequestBodyTooLargeException => 413,
+            BadHttpRequestException rejected => rejected.StatusCode, // e.g. an endpoint's [RequestSizeLimit]
+            _ => 500,
+        });
         await CompleteSafelyAsync().ConfigureAwait(false);
     }
 
@@ -308,8 +341,9 @@ public sealed class GatewayContext
         {
             await CompleteResponseAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or InvalidOperationException or OperationCanceledException)
+        catch (Exception ex)
         {
+            // The error answer itself failed (the connection is gone, or an OnStarting callback threw again).
             _server.ConnectionLogger.ResponseWriteFailed(ConnectionId, ex.Message);
         }
     }
@@ -333,6 +367,11 @@ public sealed class GatewayContext
         if (!HeadersAreValid(response))
         {
             response.ResetForError(500);
+        }
+
+        if (response.ContentLength is { } declared && !_isHead && Writer.BytesWritten > declared && AllowsBody(response.StatusCode))
+        {
+            throw new InvalidOperationException($"Response Content-Length mismatch: too many bytes written ({Writer.BytesWritten} of {declared}).");
         }
 
         status = response.StatusCode;

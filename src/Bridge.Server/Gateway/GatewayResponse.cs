@@ -12,6 +12,8 @@ public sealed class GatewayResponse
     private int _statusCode = 200;
     private long? _contentLength;
     private Stream? _bodyStream;
+    private Stack<(Func<object, Task> Callback, object State)>? _onStarting;
+    private Stack<(Func<object, Task> Callback, object State)>? _onCompleted;
 
     internal GatewayResponse(GatewayContext context)
     {
@@ -75,7 +77,52 @@ public sealed class GatewayResponse
     /// <summary>Ends the response now: the front end gets all of it, while the app may go on working.</summary>
     public Task CompleteAsync() => _context.CompleteResponseAsync().AsTask();
 
+    /// <summary>
+    /// Registers a callback to run just before the head is sent (last registered runs first, as in ASP.NET Core).
+    /// A callback may still change the status and headers.
+    /// </summary>
+    public void OnStarting(Func<object, Task> callback, object state)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        ThrowIfStarted();
+        (_onStarting ??= new()).Push((callback, state));
+    }
+
+    /// <summary>Registers a callback to run once the response has been sent (last registered runs first).</summary>
+    public void OnCompleted(Func<object, Task> callback, object state)
+    {
+        ArgumentNullException.ThrowIfNull(callback);
+        (_onCompleted ??= new()).Push((callback, state));
+    }
+
     internal ResponseBodyWriter Writer { get; }
+
+    internal async ValueTask RunOnStartingAsync()
+    {
+        while (_onStarting is not null && _onStarting.TryPop(out var entry))
+        {
+            await entry.Callback(entry.State).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Runs every OnCompleted callback; their failures are returned for logging, not thrown.</summary>
+    internal async ValueTask<Exception?> RunOnCompletedAsync()
+    {
+        Exception? failure = null;
+        while (_onCompleted is not null && _onCompleted.TryPop(out var entry))
+        {
+            try
+            {
+                await entry.Callback(entry.State).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                failure ??= ex;
+            }
+        }
+
+        return failure;
+    }
 
     internal void ThrowIfStarted()
     {
@@ -93,12 +140,17 @@ public sealed class GatewayResponse
         HasStarted = false;
         Headers.Clear();
         _bodyStream = null;
+        _onStarting?.Clear();
+        _onCompleted?.Clear();
     }
 
     // Replaces whatever the app prepared with an empty error answer, before anything was sent.
     internal void ResetForError(int statusCode)
     {
-        Reset();
+        _statusCode = 200;
+        ReasonPhrase = null;
+        HasStarted = false;
+        Headers.Clear();
         _statusCode = statusCode;
         _contentLength = 0;
         Writer.DropWritten(); // else the 500's Content-Length: 0 disagrees with the count and no answer goes out

@@ -34,6 +34,9 @@ internal static partial class ApplicationLog
     [LoggerMessage(310, LogLevel.Error, "Request {TraceIdentifier}: a RequestAborted callback failed.")]
     public static partial void AbortCallbackFailed(this ILogger logger, string traceIdentifier, Exception exception);
 
+    [LoggerMessage(311, LogLevel.Information, "Request {TraceIdentifier} was rejected with {StatusCode}: {Reason}")]
+    public static partial void RequestRejected(this ILogger logger, string traceIdentifier, int statusCode, string reason);
+
     [LoggerMessage(390, LogLevel.Information, "{Method} {Target} {StatusCode} {Bytes} {DurationMs:0.000}ms {Gateway}")]
     public static partial void AccessLine(this ILogger logger, string method, string target, int statusCode, long bytes, double durationMs, string gateway);
 }

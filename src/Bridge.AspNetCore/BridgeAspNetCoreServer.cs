@@ -1,0 +1,57 @@
+using Bridge.Server;
+using Bridge.Server.Options;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Bridge.AspNetCore;
+
+/// <summary>
+/// ASP.NET Core's server when <c>UseBridge()</c> is called: requests arrive from nginx over uwsgi or FastCGI on
+/// the listeners of the <c>Bridge</c> configuration section. <c>--urls</c>/<c>ASPNETCORE_URLS</c> do not apply.
+/// </summary>
+internal sealed class BridgeAspNetCoreServer : IServer
+{
+    private readonly IOptions<BridgeOptions> _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _timeProvider;
+    private readonly ServerAddressesFeature _addresses = new();
+    private BridgeServer? _server;
+
+    public BridgeAspNetCoreServer(IOptions<BridgeOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    {
+        _options = options;
+        _loggerFactory = loggerFactory;
+        _timeProvider = timeProvider;
+        Features.Set<IServerAddressesFeature>(_addresses);
+    }
+
+    public IFeatureCollection Features { get; } = new FeatureCollection();
+
+    public async Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
+        where TContext : notnull
+    {
+        var options = _options.Value;
+        var adapter = new HttpApplicationAdapter<TContext>(application, options.Limits.MaxRequestBodySize);
+        _server = new BridgeServer(options, adapter, _loggerFactory, _timeProvider);
+        await _server.StartAsync(cancellationToken).ConfigureAwait(false);
+        _addresses.Addresses.Clear();
+        foreach (var address in _server.Addresses)
+        {
+            _addresses.Addresses.Add(address);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _server?.StopAsync(cancellationToken) ?? Task.CompletedTask;
+
+    public void Dispose() => _server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    private sealed class ServerAddressesFeature : IServerAddressesFeature
+    {
+        public ICollection<string> Addresses { get; } = new List<string>();
+
+        public bool PreferHostingUrls { get; set; }
+    }
+}

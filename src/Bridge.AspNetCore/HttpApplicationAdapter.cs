@@ -1,0 +1,42 @@
+using Bridge.Server.Gateway;
+using Microsoft.AspNetCore.Hosting.Server;
+
+namespace Bridge.AspNetCore;
+
+/// <summary>
+/// Runs an ASP.NET Core application for each gateway request: features over the gateway context, the app's
+/// HttpContext from them, and DisposeContext once the response is over (after the OnCompleted callbacks), as Kestrel does.
+/// </summary>
+internal sealed class HttpApplicationAdapter<TContext>(IHttpApplication<TContext> application, long? maxRequestBodySize) : IGatewayApplication
+    where TContext : notnull
+{
+    public async Task ProcessAsync(GatewayContext context)
+    {
+        if (context.AdapterState is not BridgeHttpFeatures<TContext> features)
+        {
+            context.AdapterState = features = new BridgeHttpFeatures<TContext>();
+        }
+
+        features.Initialize(context, maxRequestBodySize);
+        var httpContext = application.CreateContext(features);
+
+        // Registered before the app's own callbacks, so it runs after them: the HttpContext is released last.
+        context.Response.OnCompleted(
+            static state =>
+            {
+                var (app, features, httpContext) = ((IHttpApplication<TContext>, BridgeHttpFeatures<TContext>, TContext))state;
+                app.DisposeContext(httpContext, features.Error);
+                return Task.CompletedTask;
+            },
+            (application, features, httpContext));
+        try
+        {
+            await application.ProcessRequestAsync(httpContext).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            features.Error = ex;
+            throw; // Bridge answers 500 (or the BadHttpRequestException's status) if the response has not started
+        }
+    }
+}
