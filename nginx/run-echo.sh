@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # The main job: nginx on 127.0.0.1:8080 in front of the Echo sample on a Unix socket, both started here and both
 # stopped on Ctrl-C. Installs nginx (Debian's nginx-light) if it is missing.
-#   PORT=8080 PROTOCOL=uwsgi|fastcgi nginx/run-echo.sh
+#   PORT=8080 PROTOCOL=uwsgi|fastcgi APP=echo|aspnetcore nginx/run-echo.sh
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${PORT:-8080}
 protocol=${PROTOCOL:-uwsgi}
+case "${APP:-echo}" in
+    echo) project=Bridge.Samples.Echo ;;
+    aspnetcore) project=Bridge.Samples.AspNetCore ;;
+    *) echo "run-echo: APP is echo or aspnetcore"; exit 2 ;;
+esac
 
 nginx_bin=$(command -v nginx || true)
 [ -z "$nginx_bin" ] && [ -x /usr/sbin/nginx ] && nginx_bin=/usr/sbin/nginx
@@ -18,7 +23,7 @@ if [ -z "$nginx_bin" ]; then
     nginx_bin=/usr/sbin/nginx
 fi
 
-dotnet build -c Release "$root/src/Samples/Bridge.Samples.Echo" -v quiet -nologo
+dotnet build -c Release "$root/src/Samples/$project" -v quiet -nologo
 work=$(mktemp -d /tmp/bridge-echo.XXXXXX)
 chmod 755 "$work"
 mkdir -p "$work/tmp"
@@ -41,7 +46,7 @@ sed -e "s#{{USER_DIRECTIVE}}#$user_directive#" -e "s#{{PREFIX}}#$work#g" -e "s#{
     -e "s#{{SOCKET}}#$socket#g" -e "s#{{PASS_BLOCK}}#$pass#" \
     "$root/nginx/templates/run-echo.conf.template" > "$work/nginx.conf"
 
-dotnet "$root/src/Samples/Bridge.Samples.Echo/bin/Release/net10.0/Bridge.Samples.Echo.dll" \
+dotnet "$root/src/Samples/$project/bin/Release/net10.0/$project.dll" \
     --listen "unix:$socket" --protocol "$protocol" "${group_args[@]}" &
 echo_pid=$!
 for _ in $(seq 100); do [ -S "$socket" ] && break; sleep 0.1; done
@@ -59,5 +64,5 @@ stop() {
 }
 trap stop INT TERM EXIT
 
-echo "run-echo: http://127.0.0.1:$port/ -> nginx -> $protocol -> Echo on $socket (try /hello, /echo). Ctrl-C stops both."
+echo "run-echo: http://127.0.0.1:$port/ -> nginx -> $protocol -> $project on $socket (try /hello, /echo). Ctrl-C stops both."
 wait -n "$nginx_pid" "$echo_pid"
