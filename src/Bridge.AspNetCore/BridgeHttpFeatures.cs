@@ -30,6 +30,7 @@ internal sealed class BridgeHttpFeatures<TContext> : FeatureCollectionBase,
     private readonly HeaderDictionary _requestHeaders = new();
     private readonly HeaderDictionary _responseHeaders = new();
     private readonly LimitedBodyReader _bodyReader = new();
+    private readonly DeclaredLengthWriter _responseWriter = new();
     private readonly Stream _bodyReaderStream;
     private GatewayContext _context = null!;
     private Stream _requestBody = null!;
@@ -59,8 +60,9 @@ internal sealed class BridgeHttpFeatures<TContext> : FeatureCollectionBase,
         RawTarget = request.RawTarget;
         SplitTarget(variables);
         FillRequestHeaders(request);
+        _responseHeaders.IsReadOnly = false; // before Clear, which throws on the last request's read-only headers
         _responseHeaders.Clear();
-        _responseHeaders.IsReadOnly = false;
+        _responseWriter.Reset(context, _responseHeaders);
         _bodyReader.Reset(request.Body, request.ContentLength, maxRequestBodySize);
         _requestBody = _bodyReaderStream;
         _wrappedBody = null;
@@ -165,7 +167,7 @@ internal sealed class BridgeHttpFeatures<TContext> : FeatureCollectionBase,
     // IHttpResponseBodyFeature
     public Stream Stream => _context.Response.BodyStream;
 
-    public PipeWriter Writer => _context.Response.Body;
+    public PipeWriter Writer => _responseWriter;
 
     public void DisableBuffering()
     {

@@ -154,5 +154,6 @@ public sealed class GatewayResponse
         _statusCode = statusCode;
         _contentLength = 0;
         Writer.DropWritten(); // else the 500's Content-Length: 0 disagrees with the count and no answer goes out
+        _onStarting?.Clear(); // as Kestrel: a failed app's callbacks do not run, nor put its headers on the error answer
     }
 }
