@@ -21,6 +21,7 @@ internal sealed class BridgeConnection : IThreadPoolWorkItem
     private long _idleDeadline = Never;
     private long _bodyReadSince;
     private volatile bool _stopRequested;
+    private string? _id;
 
     public BridgeConnection(long number, ConnectionContext transport, ListenerInfo listener, ServerContext server, ConnectionManager manager)
     {
@@ -29,12 +30,12 @@ internal sealed class BridgeConnection : IThreadPoolWorkItem
         Listener = listener;
         _server = server;
         _manager = manager;
-        Id = ConnectionIds.Format(number);
     }
 
     public long Number { get; }
 
-    public string Id { get; }
+    /// <summary>The id in logs; made on first use, as most connections never log.</summary>
+    public string Id => _id ??= ConnectionIds.Format(Number);
 
     public ConnectionContext Transport { get; }
 
@@ -104,7 +105,7 @@ internal sealed class BridgeConnection : IThreadPoolWorkItem
     {
         try
         {
-            _server.ConnectionLogger.ConnectionAccepted(Id, Listener.Name, Transport.RemoteEndPoint?.ToString());
+            _server.ConnectionLogger.ConnectionAccepted(Id, Listener.Name, Transport.RemoteEndPoint); // formatted only when Debug is on
             StartHeadTimer();
             var detected = await DetectAsync().ConfigureAwait(false);
             switch (detected)

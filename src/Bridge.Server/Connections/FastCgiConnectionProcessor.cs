@@ -260,7 +260,7 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
             return;
         }
 
-        request.Start(variables, _connection.Id);
+        request.Start(variables, _connection.Number);
         Interlocked.Increment(ref _running);
         _ = RunAsync(request);
     }

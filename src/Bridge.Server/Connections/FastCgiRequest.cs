@@ -59,11 +59,11 @@ internal sealed class FastCgiRequest : IResponseChannel
     }
 
     /// <summary>The params are complete: the request can run.</summary>
-    public void Start(GatewayVariables variables, string connectionId)
+    public void Start(GatewayVariables variables, long connectionNumber)
     {
         Started = true;
         _contentLength = variables.ContentLength;
-        Context.Initialize(GatewayProtocol.FastCgi, connectionId, RequestId, variables, _body.Reader, this);
+        Context.Initialize(GatewayProtocol.FastCgi, connectionNumber, RequestId, variables, _body.Reader, this);
     }
 
     /// <summary>Marks the request as refused before the app ran (413): STDIN is dropped, nothing else happens.</summary>

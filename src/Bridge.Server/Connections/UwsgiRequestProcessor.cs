@@ -67,7 +67,7 @@ internal sealed class UwsgiRequestProcessor : IResponseChannel, IRequestDeadline
         }
 
         _body.Reset(input, contentLength, connection, _context);
-        _context.Initialize(GatewayProtocol.Uwsgi, connection.Id, 1, _variables, _body, this);
+        _context.Initialize(GatewayProtocol.Uwsgi, connection.Number, 1, _variables, _body, this);
         connection.Requests = this;
         using (connection.Transport.ConnectionClosed.UnsafeRegister(static state => ((GatewayContext)state!).CancelRequest(), _context))
         {

@@ -26,6 +26,8 @@ public sealed class GatewayContext
     private bool _isHead;
     private string? _traceIdentifier;
     private ushort _requestId;
+    private long _connectionNumber;
+    private string? _connectionId;
     private TaskCompletionSource? _deadlineReached;
     private bool _deadlineExpired;
 
@@ -52,7 +54,7 @@ public sealed class GatewayContext
     public GatewayProtocol Gateway { get; private set; }
 
     /// <summary>The connection's identifier, as in the logs.</summary>
-    public string ConnectionId { get; private set; } = "";
+    public string ConnectionId => _connectionId ??= Connections.ConnectionIds.Format(_connectionNumber);
 
     /// <summary>Identifies the request in logs: connection id and request number.</summary>
     public string TraceIdentifier => _traceIdentifier ??= ConnectionId + ":" + _requestId.ToString(CultureInfo.InvariantCulture);
@@ -77,10 +79,11 @@ public sealed class GatewayContext
 
     internal ResponseBodyWriter Writer => Response.Writer;
 
-    internal void Initialize(GatewayProtocol gateway, string connectionId, ushort requestId, GatewayVariables variables, PipeReader body, IResponseChannel channel)
+    internal void Initialize(GatewayProtocol gateway, long connectionNumber, ushort requestId, GatewayVariables variables, PipeReader body, IResponseChannel channel)
     {
         Gateway = gateway;
-        ConnectionId = connectionId;
+        _connectionNumber = connectionNumber;
+        _connectionId = null;
         _requestId = requestId;
         _traceIdentifier = null;
         _channel = channel;

@@ -5,7 +5,7 @@ namespace Bridge.Server.Logging;
 internal static partial class ConnectionLog
 {
     [LoggerMessage(101, LogLevel.Debug, "Connection {ConnectionId} accepted on {Listener} from {RemoteEndPoint}.")]
-    public static partial void ConnectionAccepted(this ILogger logger, string connectionId, string listener, string? remoteEndPoint);
+    public static partial void ConnectionAccepted(this ILogger logger, string connectionId, string listener, System.Net.EndPoint? remoteEndPoint);
 
     [LoggerMessage(102, LogLevel.Debug, "Connection {ConnectionId} closed.")]
     public static partial void ConnectionClosed(this ILogger logger, string connectionId);
