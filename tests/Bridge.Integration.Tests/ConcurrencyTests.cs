@@ -12,8 +12,8 @@ public sealed class ConcurrencyTests(EchoBehindNginx stack)
     private const int RequestsPerClient = 20;
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task Fifty_clients_send_twenty_requests_each_without_an_error(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task Fifty_clients_send_twenty_requests_each_without_an_error(EchoApp app, FrontEndMode mode)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var gateway = mode == FrontEndMode.Uwsgi ? "uwsgi" : "fastcgi";
@@ -24,7 +24,7 @@ public sealed class ConcurrencyTests(EchoBehindNginx stack)
             {
                 if ((client + i) % 2 == 0)
                 {
-                    using var hello = await stack.Client.GetAsync(stack.Url(mode, "/hello"), timeout.Token);
+                    using var hello = await stack.Client.GetAsync(stack.Url(app, mode, "/hello"), timeout.Token);
                     Assert.Equal(HttpStatusCode.OK, hello.StatusCode);
                     Assert.Equal("hello world\n", await hello.Content.ReadAsStringAsync(timeout.Token));
                 }
@@ -32,7 +32,7 @@ public sealed class ConcurrencyTests(EchoBehindNginx stack)
                 {
                     var query = $"client={client}&request={i}";
                     using var content = new StringContent(query);
-                    using var echo = await stack.Client.PostAsync(stack.Url(mode, "/echo?" + query), content, timeout.Token);
+                    using var echo = await stack.Client.PostAsync(stack.Url(app, mode, "/echo?" + query), content, timeout.Token);
                     Assert.Equal(HttpStatusCode.OK, echo.StatusCode);
                     using var json = JsonDocument.Parse(await echo.Content.ReadAsStringAsync(timeout.Token));
                     Assert.Equal(query, json.RootElement.GetProperty("query").GetString());

@@ -14,11 +14,11 @@ public sealed class EchoRouteTests(EchoBehindNginx stack)
     private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token;
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task Echo_describes_the_request_as_nginx_passed_it(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task Echo_describes_the_request_as_nginx_passed_it(EchoApp app, FrontEndMode mode)
     {
         var body = "hello world"u8.ToArray();
-        using var request = new HttpRequestMessage(HttpMethod.Post, stack.Url(mode, "/echo/a%20b/c?x=1&y=%20z"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, stack.Url(app, mode, "/echo/a%20b/c?x=1&y=%20z"))
         {
             Content = new ByteArrayContent(body),
         };
@@ -35,7 +35,7 @@ public sealed class EchoRouteTests(EchoBehindNginx stack)
         Assert.Equal("/echo/a%20b/c?x=1&y=%20z", echo.GetProperty("rawTarget").GetString());
         Assert.Equal("x=1&y=%20z", echo.GetProperty("query").GetString());
         Assert.Equal("http", echo.GetProperty("scheme").GetString());
-        Assert.Equal(stack.Port(mode), echo.GetProperty("serverPort").GetInt32());
+        Assert.Equal(stack.Port(app, mode), echo.GetProperty("serverPort").GetInt32());
         Assert.Equal("127.0.0.1", echo.GetProperty("remoteAddr").GetString());
         Assert.InRange(echo.GetProperty("remotePort").GetInt32(), 1, 65535);
         Assert.Equal("HTTP/1.1", echo.GetProperty("protocol").GetString());
@@ -50,10 +50,10 @@ public sealed class EchoRouteTests(EchoBehindNginx stack)
     }
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task Echo_joins_a_header_sent_on_two_lines_with_a_comma(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task Echo_joins_a_header_sent_on_two_lines_with_a_comma(EchoApp app, FrontEndMode mode)
     {
-        var port = stack.Port(mode);
+        var port = stack.Port(app, mode);
         var head = $"GET /echo HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nX-Dup: one\r\nX-Dup: two\r\nConnection: close\r\n\r\n";
 
         var (status, _, body) = await RawHttp.SendAsync(port, head, Timeout);
@@ -66,10 +66,10 @@ public sealed class EchoRouteTests(EchoBehindNginx stack)
     }
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task Hello_answers_exactly_hello_world(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task Hello_answers_exactly_hello_world(EchoApp app, FrontEndMode mode)
     {
-        using var response = await stack.Client.GetAsync(stack.Url(mode, "/hello"), Timeout);
+        using var response = await stack.Client.GetAsync(stack.Url(app, mode, "/hello"), Timeout);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
@@ -78,10 +78,10 @@ public sealed class EchoRouteTests(EchoBehindNginx stack)
     }
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task Head_hello_has_the_length_of_get_and_no_body(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task Head_hello_has_the_length_of_get_and_no_body(EchoApp app, FrontEndMode mode)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Head, stack.Url(mode, "/hello"));
+        using var request = new HttpRequestMessage(HttpMethod.Head, stack.Url(app, mode, "/hello"));
 
         using var response = await stack.Client.SendAsync(request, Timeout);
 
@@ -91,27 +91,27 @@ public sealed class EchoRouteTests(EchoBehindNginx stack)
         Assert.Empty(await response.Content.ReadAsByteArrayAsync(Timeout));
 
         // The connection is still usable: nginx did not wait for (or pass on) body bytes.
-        using var next = await stack.Client.GetAsync(stack.Url(mode, "/hello"), Timeout);
+        using var next = await stack.Client.GetAsync(stack.Url(app, mode, "/hello"), Timeout);
         Assert.Equal("hello world\n", await next.Content.ReadAsStringAsync(Timeout));
     }
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task Status_204_answers_204_without_a_body(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task Status_204_answers_204_without_a_body(EchoApp app, FrontEndMode mode)
     {
-        using var response = await stack.Client.GetAsync(stack.Url(mode, "/status/204"), Timeout);
+        using var response = await stack.Client.GetAsync(stack.Url(app, mode, "/status/204"), Timeout);
 
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
         Assert.Empty(await response.Content.ReadAsByteArrayAsync(Timeout));
     }
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task Status_404_and_503_answer_that_status_with_an_empty_body(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task Status_404_and_503_answer_that_status_with_an_empty_body(EchoApp app, FrontEndMode mode)
     {
         foreach (var code in new[] { 404, 503 })
         {
-            using var response = await stack.Client.GetAsync(stack.Url(mode, "/status/" + code), Timeout);
+            using var response = await stack.Client.GetAsync(stack.Url(app, mode, "/status/" + code), Timeout);
 
             Assert.Equal(code, (int)response.StatusCode);
             Assert.Equal(0, response.Content.Headers.ContentLength);
@@ -120,12 +120,12 @@ public sealed class EchoRouteTests(EchoBehindNginx stack)
     }
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task Bytes_answers_n_bytes_of_the_pattern(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task Bytes_answers_n_bytes_of_the_pattern(EchoApp app, FrontEndMode mode)
     {
         const int Length = 100_003;
 
-        using var response = await stack.Client.GetAsync(stack.Url(mode, "/bytes/" + Length), Timeout);
+        using var response = await stack.Client.GetAsync(stack.Url(app, mode, "/bytes/" + Length), Timeout);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/octet-stream", response.Content.Headers.ContentType?.MediaType);
@@ -136,10 +136,10 @@ public sealed class EchoRouteTests(EchoBehindNginx stack)
     }
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task Headers_sends_one_header_per_query_pair_and_two_set_cookies_arrive(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task Headers_sends_one_header_per_query_pair_and_two_set_cookies_arrive(EchoApp app, FrontEndMode mode)
     {
-        using var response = await stack.Client.GetAsync(stack.Url(mode, "/headers?Set-Cookie=a%3D1&X-One=first&Set-Cookie=b%3D2"), Timeout);
+        using var response = await stack.Client.GetAsync(stack.Url(app, mode, "/headers?Set-Cookie=a%3D1&X-One=first&Set-Cookie=b%3D2"), Timeout);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(new[] { "a=1", "b=2" }, response.Headers.GetValues("Set-Cookie"));
@@ -148,10 +148,10 @@ public sealed class EchoRouteTests(EchoBehindNginx stack)
     }
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task Vars_lists_the_gateway_variables_as_json(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task Vars_lists_the_gateway_variables_as_json(EchoApp app, FrontEndMode mode)
     {
-        using var response = await stack.Client.GetAsync(stack.Url(mode, "/vars?q=1"), Timeout);
+        using var response = await stack.Client.GetAsync(stack.Url(app, mode, "/vars?q=1"), Timeout);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -167,12 +167,12 @@ public sealed class EchoRouteTests(EchoBehindNginx stack)
     }
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task Upload_reports_the_length_and_hash_of_the_body(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task Upload_reports_the_length_and_hash_of_the_body(EchoApp app, FrontEndMode mode)
     {
         var body = Encoding.UTF8.GetBytes("a small body, with UTF-8: é ✓");
 
-        using var response = await stack.Client.PostAsync(stack.Url(mode, "/upload"), new ByteArrayContent(body), Timeout);
+        using var response = await stack.Client.PostAsync(stack.Url(app, mode, "/upload"), new ByteArrayContent(body), Timeout);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Timeout));

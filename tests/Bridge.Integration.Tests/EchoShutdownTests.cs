@@ -5,13 +5,14 @@ namespace Bridge.Integration.Tests;
 /// <summary>The Echo contract on its own: SIGTERM makes it exit 0 and remove the socket file it created.</summary>
 public sealed class EchoShutdownTests
 {
-    [Fact]
-    public async Task Sigterm_makes_echo_exit_0_and_remove_its_socket()
+    [Theory]
+    [MemberData(nameof(EchoApps.All), MemberType = typeof(EchoApps))]
+    public async Task Sigterm_makes_echo_exit_0_and_remove_its_socket(EchoApp app)
     {
         var folder = TempDirectory.Create("bridge-shutdown-");
         try
         {
-            var echo = await EchoProcess.StartAsync(Path.Combine(folder, "echo.sock"), "auto");
+            var echo = await EchoProcess.StartAsync(app, Path.Combine(folder, "echo.sock"), "auto");
             await using (echo)
             {
                 Assert.True(File.Exists(echo.SocketPath));

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.Json;
 using Bridge.Integration.Tests.Fixtures;
 using Bridge.Integration.Tests.Http;
 
@@ -12,15 +13,15 @@ public sealed class FailureTests(EchoBehindNginx stack)
     private static readonly TimeSpan LogWait = TimeSpan.FromSeconds(5);
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task Throw_answers_500_and_the_next_request_is_served(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task Throw_answers_500_and_the_next_request_is_served(EchoApp app, FrontEndMode mode)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var echo = stack.EchoBehind(mode);
+        var echo = stack.EchoBehind(app, mode);
         var failuresBefore = echo.CountInLog(EchoProcess.FailedLine);
 
-        using var failed = await stack.Client.GetAsync(stack.Url(mode, "/throw"), timeout.Token);
-        using var next = await stack.Client.GetAsync(stack.Url(mode, "/hello"), timeout.Token);
+        using var failed = await stack.Client.GetAsync(stack.Url(app, mode, "/throw"), timeout.Token);
+        using var next = await stack.Client.GetAsync(stack.Url(app, mode, "/hello"), timeout.Token);
 
         Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
         Assert.Equal(HttpStatusCode.OK, next.StatusCode);
@@ -31,23 +32,23 @@ public sealed class FailureTests(EchoBehindNginx stack)
     }
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task A_client_that_gives_up_on_delay_cancels_it_in_echo(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task A_client_that_gives_up_on_delay_cancels_it_in_echo(EchoApp app, FrontEndMode mode)
     {
-        var echo = stack.EchoBehind(mode);
-        var cancelledBefore = echo.CountInLog(EchoProcess.CancelledLine);
+        var echo = stack.EchoBehind(app, mode);
+        var cancelledBefore = await CancelledCountAsync(app, mode);
         var marker = Guid.NewGuid().ToString("N");
         var clock = Stopwatch.StartNew();
 
         using (var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)))
         {
             await Assert.ThrowsAnyAsync<OperationCanceledException>(
-                () => stack.Client.GetAsync(stack.Url(mode, "/delay/5000?abort=" + marker), giveUp.Token));
+                () => stack.Client.GetAsync(stack.Url(app, mode, "/delay/5000?abort=" + marker), giveUp.Token));
         }
 
         var next = Stopwatch.StartNew();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        using var response = await stack.Client.GetAsync(stack.Url(mode, "/hello"), timeout.Token);
+        using var response = await stack.Client.GetAsync(stack.Url(app, mode, "/hello"), timeout.Token);
         next.Stop();
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -56,8 +57,22 @@ public sealed class FailureTests(EchoBehindNginx stack)
             await Eventually.TrueAsync(() => stack.Nginx.AccessLog.Contains($"/delay/5000?abort={marker} HTTP/1.1\" 499 ", StringComparison.Ordinal), LogWait),
             "nginx did not log 499 (client closed) for the aborted request:\n" + stack.Nginx.AccessLog);
         Assert.True(
-            await Eventually.TrueAsync(() => echo.CountInLog(EchoProcess.CancelledLine) > cancelledBefore, LogWait),
-            "Echo did not log that the aborted request was cancelled:\n" + echo.Log);
+            await Eventually.TrueAsync(async () => await CancelledCountAsync(app, mode) > cancelledBefore, LogWait),
+            $"{app} did not report the aborted request as cancelled (log line, or /api/aborts):\n" + echo.Log);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"Bridge noticed the abort only after {clock.Elapsed.TotalMilliseconds:0} ms, past the 5000 ms delay.");
+    }
+
+    // The proof that the abort reached the app. The native Echo lets the cancellation escape and Bridge logs it
+    // (CancelledLine); the ASP.NET Core sample ends such a request quietly, as apps do, and counts it in /api/aborts.
+    private async Task<int> CancelledCountAsync(EchoApp app, FrontEndMode mode)
+    {
+        if (app == EchoApp.Native)
+        {
+            return stack.EchoBehind(app, mode).CountInLog(EchoProcess.CancelledLine);
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        using var json = JsonDocument.Parse(await stack.Client.GetStringAsync(stack.Url(app, mode, "/api/aborts"), timeout.Token));
+        return json.RootElement.GetProperty("aborts").GetInt32();
     }
 }

@@ -16,12 +16,12 @@ public sealed class LargeBodyTests(EchoBehindNginx stack)
     private static CancellationToken Timeout => new CancellationTokenSource(TimeSpan.FromSeconds(60)).Token;
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task A_20_MB_upload_arrives_whole(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task A_20_MB_upload_arrives_whole(EchoApp app, FrontEndMode mode)
     {
         var body = RandomBytes(UploadLength, seed: 20);
 
-        using var response = await stack.Client.PostAsync(stack.Url(mode, "/upload"), new ByteArrayContent(body), Timeout);
+        using var response = await stack.Client.PostAsync(stack.Url(app, mode, "/upload"), new ByteArrayContent(body), Timeout);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Timeout));
@@ -30,10 +30,10 @@ public sealed class LargeBodyTests(EchoBehindNginx stack)
     }
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task A_100_MB_download_arrives_whole_hashed_while_read(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task A_100_MB_download_arrives_whole_hashed_while_read(EchoApp app, FrontEndMode mode)
     {
-        using var response = await stack.Client.GetAsync(stack.Url(mode, "/bytes/" + DownloadLength), HttpCompletionOption.ResponseHeadersRead, Timeout);
+        using var response = await stack.Client.GetAsync(stack.Url(app, mode, "/bytes/" + DownloadLength), HttpCompletionOption.ResponseHeadersRead, Timeout);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(DownloadLength, response.Content.Headers.ContentLength);
@@ -53,11 +53,11 @@ public sealed class LargeBodyTests(EchoBehindNginx stack)
     }
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task A_chunked_upload_of_unknown_length_arrives_whole(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task A_chunked_upload_of_unknown_length_arrives_whole(EchoApp app, FrontEndMode mode)
     {
         var body = RandomBytes(3 * 1024 * 1024 + 17, seed: 3);
-        using var request = new HttpRequestMessage(HttpMethod.Post, stack.Url(mode, "/echo/chunked"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, stack.Url(app, mode, "/echo/chunked"))
         {
             Content = new StreamContent(new UnknownLengthStream(body)),
         };

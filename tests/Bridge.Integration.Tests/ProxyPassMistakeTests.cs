@@ -8,20 +8,21 @@ namespace Bridge.Integration.Tests;
 [Collection(EchoBehindNginxDefinition.Name)]
 public sealed class ProxyPassMistakeTests(EchoBehindNginx stack)
 {
-    [Fact]
-    public async Task Plain_http_from_proxy_pass_gets_400_naming_uwsgi_pass()
+    [Theory]
+    [MemberData(nameof(EchoApps.All), MemberType = typeof(EchoApps))]
+    public async Task Plain_http_from_proxy_pass_gets_400_naming_uwsgi_pass(EchoApp app)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var warningsBefore = stack.UwsgiEcho.CountInLog("sent plain HTTP");
+        var warningsBefore = stack.UwsgiEcho(app).CountInLog("sent plain HTTP");
 
-        using var response = await stack.Client.GetAsync(new Uri(stack.Nginx.BaseAddress("MISTAKE_PORT"), "/hello"), timeout.Token);
+        using var response = await stack.Client.GetAsync(new Uri(stack.BaseAddress(app, "MISTAKE_PORT"), "/hello"), timeout.Token);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         var body = await response.Content.ReadAsStringAsync(timeout.Token);
         Assert.Contains("uwsgi_pass", body, StringComparison.Ordinal);
         Assert.Contains("fastcgi_pass", body, StringComparison.Ordinal);
         Assert.True(
-            await Eventually.TrueAsync(() => stack.UwsgiEcho.CountInLog("sent plain HTTP") > warningsBefore, TimeSpan.FromSeconds(5)),
-            "Echo did not log the proxy_pass mistake:\n" + stack.UwsgiEcho.Log);
+            await Eventually.TrueAsync(() => stack.UwsgiEcho(app).CountInLog("sent plain HTTP") > warningsBefore, TimeSpan.FromSeconds(5)),
+            "Echo did not log the proxy_pass mistake:\n" + stack.UwsgiEcho(app).Log);
     }
 }

@@ -13,28 +13,30 @@ public sealed class SocketPermissionTests(EchoBehindNginx stack)
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode OwnerAndGroup = OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
 
-    [Fact]
-    public async Task A_socket_the_workers_may_not_open_gives_502_and_nginx_logs_permission_denied()
+    [Theory]
+    [MemberData(nameof(EchoApps.All), MemberType = typeof(EchoApps))]
+    public async Task A_socket_the_workers_may_not_open_gives_502_and_nginx_logs_permission_denied(EchoApp app)
     {
         Assert.True(Posix.IsRoot, "This test needs root: nginx must run its workers as www-data, which only root can do.");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        Assert.Equal(OwnerOnly, File.GetUnixFileMode(stack.ForbiddenEcho.SocketPath));
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(stack.ForbiddenEcho(app).SocketPath));
 
-        using var response = await stack.Client.GetAsync(new Uri(stack.Nginx.BaseAddress("FORBIDDEN_PORT"), "/hello"), timeout.Token);
+        using var response = await stack.Client.GetAsync(new Uri(stack.BaseAddress(app, "FORBIDDEN_PORT"), "/hello"), timeout.Token);
 
         Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
         var errorLog = stack.Nginx.ErrorLog;
-        Assert.Contains($"connect() to unix:{stack.ForbiddenEcho.SocketPath} failed (13: Permission denied)", errorLog, StringComparison.Ordinal);
+        Assert.Contains($"connect() to unix:{stack.ForbiddenEcho(app).SocketPath} failed (13: Permission denied)", errorLog, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task The_default_mode_0660_with_group_www_data_lets_the_workers_in()
+    [Theory]
+    [MemberData(nameof(EchoApps.All), MemberType = typeof(EchoApps))]
+    public async Task The_default_mode_0660_with_group_www_data_lets_the_workers_in(EchoApp app)
     {
         Assert.True(Posix.IsRoot, "This test needs root: nginx must run its workers as www-data, which only root can do.");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        Assert.Equal(OwnerAndGroup, File.GetUnixFileMode(stack.GroupEcho.SocketPath)); // nothing for others: the group is the way in
+        Assert.Equal(OwnerAndGroup, File.GetUnixFileMode(stack.GroupEcho(app).SocketPath)); // nothing for others: the group is the way in
 
-        using var response = await stack.Client.GetAsync(new Uri(stack.Nginx.BaseAddress("GROUP_PORT"), "/hello"), timeout.Token);
+        using var response = await stack.Client.GetAsync(new Uri(stack.BaseAddress(app, "GROUP_PORT"), "/hello"), timeout.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("hello world\n", await response.Content.ReadAsStringAsync(timeout.Token));

@@ -14,13 +14,13 @@ public sealed class StreamingTests(EchoBehindNginx stack)
     private const int DelayMs = 250; // Echo pauses this long before each chunk after the first
 
     [Theory]
-    [MemberData(nameof(FrontEndModes.All), MemberType = typeof(FrontEndModes))]
-    public async Task Stream_chunks_reach_the_client_before_the_last_is_written(FrontEndMode mode)
+    [MemberData(nameof(EchoApps.InEveryMode), MemberType = typeof(EchoApps))]
+    public async Task Stream_chunks_reach_the_client_before_the_last_is_written(EchoApp app, FrontEndMode mode)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var clock = Stopwatch.StartNew();
         using var response = await stack.Client.GetAsync(
-            stack.Url(mode, $"/stream/{Chunks}/{ChunkSize}?delayMs={DelayMs}"), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            stack.Url(app, mode, $"/stream/{Chunks}/{ChunkSize}?delayMs={DelayMs}"), HttpCompletionOption.ResponseHeadersRead, timeout.Token);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.False(response.Headers.Contains("X-Accel-Buffering"), "nginx should consume X-Accel-Buffering, not pass it to the client.");

@@ -125,7 +125,11 @@ internal sealed class ResponseBodyWriter : PipeWriter
         {
             var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(Math.Max(InitialBufferSize, start + sizeHint), _buffer.Length * 2));
             _buffer.AsSpan(0, _buffered).CopyTo(bigger);
-            ReturnBuffer();
+            if (_buffer.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(_buffer); // not ReturnBuffer(): that forgets the bytes just copied
+            }
+
             _buffer = bigger;
         }
 

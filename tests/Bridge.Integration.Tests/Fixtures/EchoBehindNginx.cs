@@ -4,16 +4,21 @@ using System.Net;
 namespace Bridge.Integration.Tests.Fixtures;
 
 /// <summary>
-/// One nginx (nginx/templates/integration.conf.template) in front of four Echo processes on Unix sockets:
-/// uwsgi; FastCGI (reached with keep_conn on + upstream keepalive, and with keep_conn off); one with
+/// One nginx (nginx/templates/integration.conf.template) in front of four processes of each <see cref="EchoApp"/> on
+/// Unix sockets: uwsgi; FastCGI (reached with keep_conn on + upstream keepalive, and with keep_conn off); one with
 /// <c>--socket-mode 0600</c> that nginx's workers may not open; one left at the default 0660 + group www-data.
+/// And the ASP.NET Core sample once more, on Kestrel behind proxy_pass, for the parity tests.
 /// </summary>
 [SuppressMessage("Design", "CA1001", Justification = "xunit disposes a fixture through IAsyncLifetime.DisposeAsync.")]
 public sealed class EchoBehindNginx : IAsyncLifetime
 {
+    /// <summary>The server block that proxies to the ASP.NET Core sample on Kestrel.</summary>
+    internal const string KestrelPort = "KESTREL_PORT";
+
     private const string Template = "integration.conf.template";
 
     private readonly List<EchoProcess> _echoes = [];
+    private readonly Dictionary<(EchoApp App, string Role), EchoProcess> _byRole = [];
     private string? _socketFolder;
     private LocalNginxProcess? _nginx;
 
@@ -31,21 +36,25 @@ public sealed class EchoBehindNginx : IAsyncLifetime
 
     internal INginxFrontEnd Nginx => _nginx ?? throw new InvalidOperationException("Not started.");
 
-    internal EchoProcess UwsgiEcho { get; private set; } = null!;
+    /// <summary>The ASP.NET Core sample on Kestrel, behind <c>proxy_pass</c> on <see cref="KestrelPort"/>.</summary>
+    internal EchoProcess Kestrel { get; private set; } = null!;
 
-    internal EchoProcess FastCgiEcho { get; private set; } = null!;
+    public Uri BaseAddress(EchoApp app, FrontEndMode mode) => Nginx.BaseAddress(PortName(app, mode));
 
-    internal EchoProcess ForbiddenEcho { get; private set; } = null!;
+    public int Port(EchoApp app, FrontEndMode mode) => Nginx.Port(PortName(app, mode));
 
-    internal EchoProcess GroupEcho { get; private set; } = null!;
+    public Uri Url(EchoApp app, FrontEndMode mode, string pathAndQuery) => new(BaseAddress(app, mode), pathAndQuery);
 
-    public Uri BaseAddress(FrontEndMode mode) => Nginx.BaseAddress(PortName(mode));
+    /// <summary>The server block of <paramref name="app"/> named <paramref name="portName"/> without its app prefix (FORBIDDEN_PORT, ...).</summary>
+    public Uri BaseAddress(EchoApp app, string portName) => Nginx.BaseAddress(Prefix(app) + portName);
 
-    public int Port(FrontEndMode mode) => Nginx.Port(PortName(mode));
+    internal EchoProcess EchoBehind(EchoApp app, FrontEndMode mode) => Echo(app, mode == FrontEndMode.Uwsgi ? "uwsgi" : "fastcgi");
 
-    public Uri Url(FrontEndMode mode, string pathAndQuery) => new(BaseAddress(mode), pathAndQuery);
+    internal EchoProcess UwsgiEcho(EchoApp app) => Echo(app, "uwsgi");
 
-    internal EchoProcess EchoBehind(FrontEndMode mode) => mode == FrontEndMode.Uwsgi ? UwsgiEcho : FastCgiEcho;
+    internal EchoProcess ForbiddenEcho(EchoApp app) => Echo(app, "forbidden");
+
+    internal EchoProcess GroupEcho(EchoApp app) => Echo(app, "group");
 
     public async Task InitializeAsync()
     {
@@ -53,21 +62,28 @@ public sealed class EchoBehindNginx : IAsyncLifetime
         {
             LocalNginxProcess.FindExecutable(); // fail first, and clearly, when nginx is not installed
             _socketFolder = TempDirectory.Create("bridge-sockets-");
-            var uwsgi = StartEcho("uwsgi.sock", "uwsgi");
-            var fastCgi = StartEcho("fastcgi.sock", "fastcgi");
-            var forbidden = StartEcho("forbidden.sock", "uwsgi", "--socket-mode", "0600");
-            var group = StartEcho("group.sock", "auto");
-            await Task.WhenAll(uwsgi, fastCgi, forbidden, group);
-            (UwsgiEcho, FastCgiEcho, ForbiddenEcho, GroupEcho) = (uwsgi.Result, fastCgi.Result, forbidden.Result, group.Result);
+            var starts = new List<Task>();
+            foreach (var app in Enum.GetValues<EchoApp>())
+            {
+                starts.Add(StartEcho(app, "uwsgi", "uwsgi"));
+                starts.Add(StartEcho(app, "fastcgi", "fastcgi"));
+                starts.Add(StartEcho(app, "forbidden", "uwsgi", "--socket-mode", "0600"));
+                starts.Add(StartEcho(app, "group", "auto"));
+            }
+
+            var kestrel = EchoProcess.StartOnKestrelAsync(Path.Combine(_socketFolder, "kestrel.sock"));
+            starts.Add(kestrel.ContinueWith(t => Track(t.Result), TaskScheduler.Default)); // disposed with the others if a start fails
+            await Task.WhenAll(starts);
+            Kestrel = kestrel.Result;
+
+            var values = new Dictionary<string, string>(StringComparer.Ordinal) { ["KESTREL_SOCKET"] = Kestrel.SocketPath };
+            foreach (var ((app, role), echo) in _byRole)
+            {
+                values[Prefix(app) + role.ToUpperInvariant() + "_SOCKET"] = echo.SocketPath;
+            }
 
             _nginx = new LocalNginxProcess();
-            await _nginx.StartAsync(Template, new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["UWSGI_SOCKET"] = UwsgiEcho.SocketPath,
-                ["FASTCGI_SOCKET"] = FastCgiEcho.SocketPath,
-                ["FORBIDDEN_SOCKET"] = ForbiddenEcho.SocketPath,
-                ["GROUP_SOCKET"] = GroupEcho.SocketPath,
-            });
+            await _nginx.StartAsync(Template, values);
         }
         catch (Exception startFailure)
         {
@@ -102,6 +118,7 @@ public sealed class EchoBehindNginx : IAsyncLifetime
         }
 
         _echoes.Clear();
+        _byRole.Clear();
         if (_socketFolder is not null)
         {
             TempDirectory.Delete(_socketFolder);
@@ -110,13 +127,25 @@ public sealed class EchoBehindNginx : IAsyncLifetime
 
         if (problems.Count > 0)
         {
-            throw new InvalidOperationException("Echo broke its shutdown contract:\n" + string.Join('\n', problems));
+            throw new InvalidOperationException("An Echo app broke its shutdown contract:\n" + string.Join('\n', problems));
         }
     }
 
-    private async Task<EchoProcess> StartEcho(string socketName, string protocol, params string[] extraArguments)
+    private EchoProcess Echo(EchoApp app, string role) => _byRole[(app, role)];
+
+    // One socket per app and role: native-uwsgi.sock, aspnetcore-forbidden.sock, ...
+    private async Task StartEcho(EchoApp app, string role, string protocol, params string[] extraArguments)
     {
-        var echo = await EchoProcess.StartAsync(Path.Combine(_socketFolder!, socketName), protocol, extraArguments);
+        var socket = Path.Combine(_socketFolder!, $"{app.ToString().ToLowerInvariant()}-{role}.sock");
+        var echo = Track(await EchoProcess.StartAsync(app, socket, protocol, extraArguments));
+        lock (_echoes)
+        {
+            _byRole[(app, role)] = echo;
+        }
+    }
+
+    private EchoProcess Track(EchoProcess echo)
+    {
         lock (_echoes)
         {
             _echoes.Add(echo);
@@ -125,7 +154,10 @@ public sealed class EchoBehindNginx : IAsyncLifetime
         return echo;
     }
 
-    private static string PortName(FrontEndMode mode) => mode switch
+    // The native Echo's server blocks keep their names (UWSGI_PORT, ...); the ASP.NET Core sample's are ASPNET_*.
+    private static string Prefix(EchoApp app) => app == EchoApp.Native ? "" : "ASPNET_";
+
+    private static string PortName(EchoApp app, FrontEndMode mode) => Prefix(app) + mode switch
     {
         FrontEndMode.Uwsgi => "UWSGI_PORT",
         FrontEndMode.FastCgiKeepAlive => "FASTCGI_KEEPALIVE_PORT",

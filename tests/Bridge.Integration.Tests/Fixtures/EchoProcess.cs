@@ -1,9 +1,10 @@
 namespace Bridge.Integration.Tests.Fixtures;
 
 /// <summary>
-/// The Echo sample started exactly as a user would: <c>dotnet Bridge.Samples.Echo.dll --listen unix:PATH --protocol P
-/// --socket-group www-data --access-log off</c>. Stopping it checks the Echo contract: SIGTERM makes it exit 0 and
-/// remove its socket file.
+/// An Echo app started exactly as a user would: <c>dotnet Bridge.Samples.Echo.dll --listen unix:PATH --protocol P
+/// --socket-group www-data --access-log off</c> (the ASP.NET Core sample takes the same options), or the ASP.NET Core
+/// sample on Kestrel: <c>dotnet Bridge.Samples.AspNetCore.dll --server kestrel --urls http://unix:PATH</c>. Stopping it
+/// checks the Echo contract: SIGTERM makes it exit 0 and remove its socket file.
 /// </summary>
 internal sealed class EchoProcess : IAsyncDisposable
 {
@@ -17,12 +18,14 @@ internal sealed class EchoProcess : IAsyncDisposable
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(20);
 
     private readonly ChildProcess _process;
+    private readonly string _name;
     private bool _stopped;
 
-    private EchoProcess(ChildProcess process, string socketPath)
+    private EchoProcess(ChildProcess process, string socketPath, string name)
     {
         _process = process;
         SocketPath = socketPath;
+        _name = name;
     }
 
     public string SocketPath { get; }
@@ -34,18 +37,13 @@ internal sealed class EchoProcess : IAsyncDisposable
 
     public int CountInLog(string text) => _process.CountInOutput(text);
 
+    /// <param name="app">Which Echo to run.</param>
     /// <param name="socketPath">The Unix socket to listen on (its folder must exist).</param>
     /// <param name="protocol">uwsgi, fastcgi or auto.</param>
     /// <param name="extraArguments">More options, e.g. <c>--socket-mode 0600</c>.</param>
-    public static async Task<EchoProcess> StartAsync(string socketPath, string protocol, params string[] extraArguments)
+    public static Task<EchoProcess> StartAsync(EchoApp app, string socketPath, string protocol, params string[] extraArguments)
     {
-        var assembly = Repository.EchoAssembly;
-        if (!File.Exists(assembly))
-        {
-            throw new InvalidOperationException($"{assembly} is missing: build the solution ({Repository.Configuration}) first; this project builds Echo through its ProjectReference.");
-        }
-
-        List<string> arguments = [assembly, "--listen", "unix:" + socketPath, "--protocol", protocol, "--access-log", "off"];
+        List<string> arguments = ["--listen", "unix:" + socketPath, "--protocol", protocol, "--access-log", "off"];
         if (Posix.IsRoot)
         {
             arguments.AddRange(["--socket-group", "www-data"]); // nginx's workers run as www-data (only root may pick any group)
@@ -53,18 +51,26 @@ internal sealed class EchoProcess : IAsyncDisposable
 
         arguments.AddRange(extraArguments);
         arguments.Add("--Logging:LogLevel:Bridge.Server.Application=Debug"); // logs each cancelled request (CancelledLine)
-        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var echo = new EchoProcess(ChildProcess.Start(dotnet, arguments, Path.GetDirectoryName(socketPath)!), socketPath);
-        try
+        var assembly = app == EchoApp.Native ? Repository.EchoAssembly : Repository.AspNetCoreAssembly;
+        return StartAsync(assembly, arguments, socketPath, "Listening on unix:" + socketPath);
+    }
+
+    /// <summary>
+    /// The ASP.NET Core sample on Kestrel. Kestrel creates its socket with the umask's mode (0755 here), which nginx's
+    /// workers may not write to; as a service unit would (ExecStartPost, or UMask=), the socket is then given group
+    /// www-data and mode 0660, like Bridge's.
+    /// </summary>
+    public static async Task<EchoProcess> StartOnKestrelAsync(string socketPath)
+    {
+        List<string> arguments = ["--server", "kestrel", "--urls", "http://unix:" + socketPath];
+        var kestrel = await StartAsync(Repository.AspNetCoreAssembly, arguments, socketPath, "Now listening on: http://unix:" + socketPath);
+        if (Posix.IsRoot)
         {
-            await echo.WaitUntilListeningAsync();
-            return echo;
+            Posix.ChangeGroup(socketPath, "www-data");
         }
-        catch
-        {
-            echo._process.Dispose();
-            throw;
-        }
+
+        File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        return kestrel;
     }
 
     /// <summary>SIGTERM, then the Echo contract: exit code 0 and the socket file gone. Returns what went wrong, if anything.</summary>
@@ -80,22 +86,22 @@ internal sealed class EchoProcess : IAsyncDisposable
         _process.Signal(Posix.SigTerm);
         if (!await _process.WaitForExitAsync(StopTimeout))
         {
-            problems.Add($"Echo ({SocketPath}) did not exit within {StopTimeout.TotalSeconds} s of SIGTERM; killed.");
+            problems.Add($"{_name} ({SocketPath}) did not exit within {StopTimeout.TotalSeconds} s of SIGTERM; killed.");
             _process.KillTree();
         }
         else if (_process.ExitCode != 0)
         {
-            problems.Add($"Echo ({SocketPath}) exited with code {_process.ExitCode} after SIGTERM, not 0.");
+            problems.Add($"{_name} ({SocketPath}) exited with code {_process.ExitCode} after SIGTERM, not 0.");
         }
 
         if (File.Exists(SocketPath))
         {
-            problems.Add($"Echo left its socket file {SocketPath} behind.");
+            problems.Add($"{_name} left its socket file {SocketPath} behind.");
         }
 
         if (problems.Count > 0)
         {
-            problems.Add("Echo's log:\n" + Log);
+            problems.Add($"{_name}'s log:\n" + Log);
         }
 
         return problems;
@@ -111,20 +117,41 @@ internal sealed class EchoProcess : IAsyncDisposable
         }
     }
 
-    private async Task WaitUntilListeningAsync()
+    private static async Task<EchoProcess> StartAsync(string assembly, List<string> arguments, string socketPath, string listening)
+    {
+        if (!File.Exists(assembly))
+        {
+            throw new InvalidOperationException($"{assembly} is missing: build the solution ({Repository.Configuration}) first; this project builds the samples through its ProjectReferences.");
+        }
+
+        arguments.Insert(0, assembly);
+        var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        var echo = new EchoProcess(ChildProcess.Start(dotnet, arguments, Path.GetDirectoryName(socketPath)!), socketPath, Path.GetFileNameWithoutExtension(assembly));
+        try
+        {
+            await echo.WaitUntilListeningAsync(listening);
+            return echo;
+        }
+        catch
+        {
+            echo._process.Dispose();
+            throw;
+        }
+    }
+
+    private async Task WaitUntilListeningAsync(string listening)
     {
         var deadline = DateTime.UtcNow + StartTimeout;
-        var listening = "Listening on unix:" + SocketPath;
         while (!(File.Exists(SocketPath) && Log.Contains(listening, StringComparison.Ordinal)))
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"Echo exited with code {_process.ExitCode} while starting.\nCommand: {_process.CommandLine}\n{Log}");
+                throw new InvalidOperationException($"{_name} exited with code {_process.ExitCode} while starting.\nCommand: {_process.CommandLine}\n{Log}");
             }
 
             if (DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"Echo did not listen on {SocketPath} within {StartTimeout.TotalSeconds} s.\nCommand: {_process.CommandLine}\n{Log}");
+                throw new InvalidOperationException($"{_name} did not listen on {SocketPath} within {StartTimeout.TotalSeconds} s.\nCommand: {_process.CommandLine}\n{Log}");
             }
 
             await Task.Delay(50);

@@ -2,12 +2,13 @@ using System.Runtime.InteropServices;
 
 namespace Bridge.Integration.Tests.Fixtures;
 
-/// <summary>The libc calls .NET lacks: send a signal to one PID (Process.Kill only sends SIGKILL), and who we are.</summary>
+/// <summary>The libc calls .NET lacks: send a signal to one PID (Process.Kill only sends SIGKILL), who we are, chgrp.</summary>
 internal static partial class Posix
 {
     public const int SigQuit = 3;   // nginx: graceful shutdown
     public const int SigTerm = 15;  // Bridge: drain and exit 0
     private const int NoSuchProcess = 3; // ESRCH
+    private const uint KeepOwner = uint.MaxValue; // chown's (uid_t)-1: leave the owner as it is
 
     public static bool IsRoot => geteuid() == 0;
 
@@ -20,8 +21,23 @@ internal static partial class Posix
         }
     }
 
+    /// <summary>chgrp <paramref name="group"/> <paramref name="path"/>, the group looked up in /etc/group.</summary>
+    public static void ChangeGroup(string path, string group)
+    {
+        var entry = File.ReadLines("/etc/group").Select(l => l.Split(':')).FirstOrDefault(f => f.Length > 2 && f[0] == group)
+            ?? throw new InvalidOperationException($"No group {group} in /etc/group.");
+        var gid = uint.Parse(entry[2], System.Globalization.CultureInfo.InvariantCulture);
+        if (chown(path, KeepOwner, gid) != 0)
+        {
+            throw new IOException($"chown({path}, -1, {gid}) failed with errno {Marshal.GetLastPInvokeError()}.");
+        }
+    }
+
     [LibraryImport("libc", SetLastError = true)]
     private static partial int kill(int pid, int signal);
+
+    [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    private static partial int chown(string path, uint owner, uint group);
 
     [LibraryImport("libc")]
     private static partial uint geteuid();

@@ -13,8 +13,14 @@ internal static class Repository
 
     public static string NginxTemplate(string name) => Path.Combine(Root, "nginx", "templates", name);
 
-    public static string EchoAssembly => Path.Combine(
-        Root, "src", "Samples", "Bridge.Samples.Echo", "bin", Configuration, "net10.0", "Bridge.Samples.Echo.dll");
+    public static string EchoAssembly => SampleAssembly("Bridge.Samples.Echo");
+
+    public static string AspNetCoreAssembly => SampleAssembly("Bridge.Samples.AspNetCore");
+
+    /// <summary>The ASP.NET Core sample's wwwroot as built (copied beside its assembly), whose files UseStaticFiles serves.</summary>
+    public static string AspNetCoreWebRoot => Path.Combine(Path.GetDirectoryName(AspNetCoreAssembly)!, "wwwroot");
+
+    private static string SampleAssembly(string name) => Path.Combine(Root, "src", "Samples", name, "bin", Configuration, "net10.0", name + ".dll");
 
     private static string FindRoot()
     {

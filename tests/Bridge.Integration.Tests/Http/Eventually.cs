@@ -1,12 +1,14 @@
 namespace Bridge.Integration.Tests.Http;
 
-/// <summary>Polls for something logged by another process (nginx, Echo) that appears shortly after the response.</summary>
+/// <summary>Polls for something logged or counted by another process (nginx, Echo) that appears shortly after the response.</summary>
 internal static class Eventually
 {
-    public static async Task<bool> TrueAsync(Func<bool> condition, TimeSpan within)
+    public static Task<bool> TrueAsync(Func<bool> condition, TimeSpan within) => TrueAsync(() => Task.FromResult(condition()), within);
+
+    public static async Task<bool> TrueAsync(Func<Task<bool>> condition, TimeSpan within)
     {
         var deadline = DateTime.UtcNow + within;
-        while (!condition())
+        while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
             {
