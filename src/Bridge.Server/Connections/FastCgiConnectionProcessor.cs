@@ -250,7 +250,7 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
             {
                 request.WriteHead(413, null, EmptyBody);
                 request.WriteEnd();
-                await Output.FlushAsync().ConfigureAwait(false);
+                await request.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             }
             finally
             {
@@ -275,6 +275,10 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
             {
                 await EndRequestAsync(request).ConfigureAwait(false);
             }
+            else
+            {
+                Release(request);
+            }
         }
         catch (Exception ex) when (BridgeConnection.IsTransportError(ex))
         {
@@ -286,16 +290,12 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
         }
     }
 
-    // The id is freed (for the decoder) before END_REQUEST leaves, so a BEGIN_REQUEST that nginx sends the
-    // moment it reads END_REQUEST always finds it free; the request object is reused only after.
     private async ValueTask EndRequestAsync(FastCgiRequest request)
     {
-        _endedIds.Enqueue(request.RequestId);
-        var closeAfter = !request.KeepConnection || _connection.StopRequested;
         await AcquireOutputAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            FastCgiRecordWriter.WriteEndRequest(Output, request.RequestId, 0, FastCgiProtocolStatus.RequestComplete);
+            WriteEndRequest(request);
             await Output.FlushAsync().ConfigureAwait(false);
         }
         finally
@@ -303,13 +303,22 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
             ReleaseOutput();
         }
 
-        if (!request.Context.Abandoned)
-        {
-            _returned.Enqueue(request);
-        }
+        AfterEndRequest(request);
+    }
 
+    // Under the output lock. The id is freed (for the decoder) before END_REQUEST leaves, so a BEGIN_REQUEST that
+    // nginx sends the moment it reads END_REQUEST always finds it free; the object is reused only once released.
+    internal void WriteEndRequest(FastCgiRequest request)
+    {
+        _endedIds.Enqueue(request.RequestId);
+        FastCgiRecordWriter.WriteEndRequest(Output, request.RequestId, 0, FastCgiProtocolStatus.RequestComplete);
+    }
+
+    // After END_REQUEST has been flushed: without KEEP_CONN (or while stopping) the connection closes now.
+    internal void AfterEndRequest(FastCgiRequest request)
+    {
         var remaining = Interlocked.Decrement(ref _activeCount);
-        if (closeAfter)
+        if (!request.KeepConnection || _connection.StopRequested)
         {
             _closeRequested = true;
             _input.CancelPendingRead();
@@ -317,6 +326,16 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
         else if (remaining == 0)
         {
             _connection.StartIdleTimer();
+        }
+
+        Release(request);
+    }
+
+    private void Release(FastCgiRequest request)
+    {
+        if (request.TryRelease() && !request.Context.Abandoned)
+        {
+            _returned.Enqueue(request);
         }
     }
 

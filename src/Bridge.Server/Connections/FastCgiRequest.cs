@@ -9,9 +9,11 @@ namespace Bridge.Server.Connections;
 
 /// <summary>
 /// One FastCGI request on a connection. STDIN is copied into a pipe the app reads; the response goes out as
-/// STDOUT records with this request's id. END_REQUEST is written only once both the app has finished and the
-/// empty STDIN has arrived: nginx keeps a connection only if END_REQUEST ends what it read, and answering
-/// before the body was consumed makes it 502 (reference §1.8, §2.10).
+/// STDOUT records with this request's id. END_REQUEST is written once the response has ended (or the app has
+/// finished) and the empty STDIN has arrived: nginx keeps a connection only if END_REQUEST ends what it read,
+/// and answering before the body was consumed makes it 502 (reference §1.8, §2.10). When STDIN is already
+/// complete, END_REQUEST leaves in the same send as the end of STDOUT. The object is reused only once both
+/// END_REQUEST has been written and the app has finished.
 /// </summary>
 internal sealed class FastCgiRequest : IResponseChannel
 {
@@ -24,8 +26,11 @@ internal sealed class FastCgiRequest : IResponseChannel
     private long _bodyReceived;
     private long? _contentLength;
     private bool _appFinished;
+    private bool _responseEnded;
     private bool _stdinComplete;
     private bool _ended;
+    private bool _released;
+    private bool _endAwaitingFlush;
     private bool _bodyAbandoned;
 
     public FastCgiRequest(FastCgiConnectionProcessor connection, ServerContext server)
@@ -50,7 +55,7 @@ internal sealed class FastCgiRequest : IResponseChannel
         RequestId = requestId;
         KeepConnection = keepConnection;
         Started = false;
-        _appFinished = _stdinComplete = _ended = _bodyAbandoned = false;
+        _appFinished = _responseEnded = _stdinComplete = _ended = _released = _endAwaitingFlush = _bodyAbandoned = false;
         _bodyReceived = 0;
         _contentLength = null;
         _body.Writer.Complete(); // Reset needs both ends completed; completing twice is harmless
@@ -142,6 +147,21 @@ internal sealed class FastCgiRequest : IResponseChannel
         }
     }
 
+    /// <summary>True once, when END_REQUEST has been written and the app has finished: the object may be reused.</summary>
+    public bool TryRelease()
+    {
+        lock (_state)
+        {
+            if (_released || !_ended || !_appFinished)
+            {
+                return false;
+            }
+
+            _released = true;
+            return true;
+        }
+    }
+
     /// <summary>The connection is gone or being torn down: the app's body reads fail, its token fires.</summary>
     public void AbortFromConnection()
     {
@@ -158,15 +178,48 @@ internal sealed class FastCgiRequest : IResponseChannel
 
     public void WriteBody(ReadOnlySpan<byte> data) => FastCgiRecordWriter.WriteStdout(_connection.Output, RequestId, data);
 
-    public void WriteEnd() => FastCgiRecordWriter.WriteEndOfStream(_connection.Output, FastCgiRecordType.Stdout, RequestId);
+    // Under the output lock. With STDIN complete, END_REQUEST follows at once and goes out with the next flush.
+    public void WriteEnd()
+    {
+        FastCgiRecordWriter.WriteEndOfStream(_connection.Output, FastCgiRecordType.Stdout, RequestId);
+        bool endNow;
+        lock (_state)
+        {
+            _responseEnded = true;
+            endNow = TakeEnd();
+        }
 
-    public ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken) => _connection.Output.FlushAsync(cancellationToken);
+        if (endNow)
+        {
+            _connection.WriteEndRequest(this);
+            _endAwaitingFlush = true;
+        }
+    }
+
+    public ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken)
+    {
+        var output = _connection.Output;
+        if (!_endAwaitingFlush)
+        {
+            return output.CanGetUnflushedBytes && output.UnflushedBytes == 0 ? default : output.FlushAsync(cancellationToken);
+        }
+
+        _endAwaitingFlush = false;
+        return FlushEndAsync(output, cancellationToken);
+    }
 
     public void Abort(string reason) => _connection.Abort(reason);
 
+    private async ValueTask<FlushResult> FlushEndAsync(PipeWriter output, CancellationToken cancellationToken)
+    {
+        var result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        _connection.AfterEndRequest(this);
+        return result;
+    }
+
     private bool TakeEnd()
     {
-        if (_ended || !_appFinished || !_stdinComplete)
+        if (_ended || !(_appFinished || _responseEnded) || !_stdinComplete)
         {
             return false;
         }

@@ -112,7 +112,9 @@ internal sealed class UwsgiRequestProcessor : IResponseChannel, IRequestDeadline
         // uwsgi has no end marker: the response ends at Content-Length or when the connection closes.
     }
 
-    public ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken) => _output.FlushAsync(cancellationToken);
+    // Nothing new to send (the response ends after a flush that sent it all): no wake-up of the send loop.
+    public ValueTask<FlushResult> FlushAsync(CancellationToken cancellationToken)
+        => _output.CanGetUnflushedBytes && _output.UnflushedBytes == 0 ? default : _output.FlushAsync(cancellationToken);
 
     public void Abort(string reason) => _connection.Abort(reason);
 
