@@ -50,6 +50,28 @@ public sealed class ResponseCallbackTests
         Assert.Equal(["app", "second, started=True", "first"], order);
     }
 
+    [Fact]
+    public async Task Over_fastcgi_complete_async_ends_the_response_with_end_request_while_the_handler_goes_on()
+    {
+        var handlerDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var server = await TestServer.StartAsync(new DelegateApplication(async context =>
+        {
+            await context.Response.Body.WriteAsync("streamed, no length"u8.ToArray()); // flushed: no Content-Length
+            await context.Response.CompleteAsync();
+            await Task.Delay(TimeSpan.FromSeconds(3)); // work after the answer, e.g. logging
+            handlerDone.TrySetResult();
+        }));
+        using var socket = await server.ConnectAsync();
+        var reader = new FastCgiReader(socket);
+        await Wire.SendAsync(socket, FastCgiWire.Encode(TestRequest.Get("/"), requestId: 1, keepConnection: true));
+
+        var exchange = await reader.ReadUntilEndAsync(1);
+
+        exchange.AssertWellFramed(1);
+        Assert.Equal("streamed, no length", exchange.Response(1).BodyText);
+        Assert.False(handlerDone.Task.IsCompleted); // END_REQUEST came before the handler finished
+    }
+
     [Theory]
     [MemberData(nameof(Gateways))]
     public async Task A_flush_after_writing_past_content_length_fails_in_the_app_and_answers_500(GatewayProtocol gateway)
