@@ -25,7 +25,7 @@ public sealed class GracefulStopTests
 
         if (gateway == GatewayProtocol.Uwsgi)
         {
-            var response = HttpResponse.ParseHttp(await Wire.ReadToEndAsync(socket));
+            var response = WireResponse.ParseHttp(await Wire.ReadToEndAsync(socket));
             Assert.Equal(200, response.StatusCode);
             Assert.Equal("ok\n", response.BodyText);
         }

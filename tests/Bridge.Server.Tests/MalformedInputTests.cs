@@ -108,7 +108,7 @@ public sealed class MalformedInputTests : IAsyncLifetime
     {
         var raw = await Wire.ExchangeAsync(_server.EndPoint, "GET / HTTP/1.1\r\nHost: example.test\r\n\r\n"u8.ToArray());
 
-        var response = HttpResponse.ParseHttp(raw);
+        var response = WireResponse.ParseHttp(raw);
         Assert.Equal(400, response.StatusCode);
         Assert.Contains("uwsgi_pass", response.BodyText, StringComparison.Ordinal);
         Assert.Contains("fastcgi_pass", response.BodyText, StringComparison.Ordinal);

@@ -161,7 +161,7 @@ public sealed class ResponseRulesTests
         var raw = await Wire.ReadToEndAsync(socket);
         await sending; // no EPIPE, no reset: the server read every byte
 
-        var response = HttpResponse.ParseHttp(raw);
+        var response = WireResponse.ParseHttp(raw);
         Assert.Equal(200, response.StatusCode);
         Assert.Equal("0", response.Header("Content-Length"));
     }
@@ -242,7 +242,7 @@ public sealed class ResponseRulesTests
             return;
         }
 
-        var response = HttpResponse.ParseHttp(raw);
+        var response = WireResponse.ParseHttp(raw);
         Assert.Equal(declared.ToString(System.Globalization.CultureInfo.InvariantCulture), response.Header("Content-Length"));
         Assert.True(response.Body.Length < declared, "The body reached its Content-Length.");
     }

@@ -88,7 +88,7 @@ internal sealed class TestServer : IAsyncDisposable
     public Task<Socket> ConnectAsync() => Wire.ConnectAsync(EndPoint);
 
     /// <summary>One request over <paramref name="gateway"/> on a new connection (FastCGI: KEEP_CONN clear).</summary>
-    public async Task<HttpResponse> SendAsync(GatewayProtocol gateway, TestRequest request)
+    public async Task<WireResponse> SendAsync(GatewayProtocol gateway, TestRequest request)
     {
         if (gateway == GatewayProtocol.Uwsgi)
         {
@@ -100,7 +100,7 @@ internal sealed class TestServer : IAsyncDisposable
         return exchange.Response();
     }
 
-    public Task<HttpResponse> GetAsync(GatewayProtocol gateway, string uri) => SendAsync(gateway, TestRequest.Get(uri));
+    public Task<WireResponse> GetAsync(GatewayProtocol gateway, string uri) => SendAsync(gateway, TestRequest.Get(uri));
 
     public async ValueTask DisposeAsync()
     {

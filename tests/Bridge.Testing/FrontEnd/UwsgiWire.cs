@@ -2,13 +2,13 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 
-namespace Bridge.Server.Tests.Infrastructure;
+namespace Bridge.Testing.FrontEnd;
 
 /// <summary>
 /// uwsgi requests encoded by hand (header: modifier1, datasize u16 LE, modifier2; vars: keylen u16 LE, key,
 /// vallen u16 LE, value; then the body) and sent the way nginx does: one request per connection.
 /// </summary>
-internal static class UwsgiWire
+public static class UwsgiWire
 {
     public static byte[] Encode(TestRequest request, byte modifier1 = 0) => Packet(request.Variables(), request.Body, modifier1);
 
@@ -46,6 +46,6 @@ internal static class UwsgiWire
         return block.ToArray();
     }
 
-    public static async Task<HttpResponse> SendAsync(EndPoint endPoint, TestRequest request)
-        => HttpResponse.ParseHttp(await Wire.ExchangeAsync(endPoint, Encode(request)));
+    public static async Task<WireResponse> SendAsync(EndPoint endPoint, TestRequest request)
+        => WireResponse.ParseHttp(await Wire.ExchangeAsync(endPoint, Encode(request)));
 }

@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 
-namespace Bridge.AspNetCore.Tests.Infrastructure;
+namespace Bridge.Testing.FrontEnd;
 
 /// <summary>One FastCGI record as read from the server.</summary>
-internal sealed record FastCgiRecord(byte Version, byte Type, ushort RequestId, byte[] Content)
+public sealed record FastCgiRecord(byte Version, byte Type, ushort RequestId, byte[] Content)
 {
     public uint AppStatus => BinaryPrimitives.ReadUInt32BigEndian(Content);
 

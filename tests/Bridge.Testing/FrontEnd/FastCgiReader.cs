@@ -1,10 +1,11 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
+using Xunit;
 
-namespace Bridge.Server.Tests.Infrastructure;
+namespace Bridge.Testing.FrontEnd;
 
 /// <summary>Reads records from a socket; null at EOF (or reset).</summary>
-internal sealed class FastCgiReader(Socket socket)
+public sealed class FastCgiReader(Socket socket)
 {
     private readonly byte[] _buffer = new byte[256 * 1024];
     private int _start;
@@ -41,6 +42,22 @@ internal sealed class FastCgiReader(Socket socket)
             Assert.True(record is not null, $"The connection closed before END_REQUEST for request {requestId}.");
             records.Add(record);
             if (record.Type == FastCgiWire.EndRequest && record.RequestId == requestId)
+            {
+                return new FastCgiExchange(records);
+            }
+        }
+    }
+
+    /// <summary>Reads records until the empty STDOUT that ends the response of <paramref name="requestId"/> (END_REQUEST may follow later).</summary>
+    public async Task<FastCgiExchange> ReadUntilStdoutEndAsync(ushort requestId, TimeSpan? timeout = null)
+    {
+        var records = new List<FastCgiRecord>();
+        while (true)
+        {
+            var record = await ReadAsync(timeout);
+            Assert.True(record is not null, $"The connection closed before the end of STDOUT for request {requestId}.");
+            records.Add(record);
+            if (record.Type == FastCgiWire.Stdout && record.RequestId == requestId && record.Content.Length == 0)
             {
                 return new FastCgiExchange(records);
             }

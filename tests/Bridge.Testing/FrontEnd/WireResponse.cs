@@ -1,12 +1,13 @@
 using System.Globalization;
 using System.Text;
+using Xunit;
 
-namespace Bridge.Server.Tests.Infrastructure;
+namespace Bridge.Testing.FrontEnd;
 
 /// <summary>A parsed response: a uwsgi HTTP/1.1 response, or the CGI response carried in FastCGI STDOUT.</summary>
-internal sealed class HttpResponse
+public sealed class WireResponse
 {
-    private HttpResponse(string firstLine, int statusCode, List<(string Name, string Value)> headers, byte[] body, string head)
+    private WireResponse(string firstLine, int statusCode, List<(string Name, string Value)> headers, byte[] body, string head)
     {
         FirstLine = firstLine;
         StatusCode = statusCode;
@@ -34,25 +35,25 @@ internal sealed class HttpResponse
     public IReadOnlyList<string> All(string name) => [.. Headers.Where(h => string.Equals(h.Name, name, StringComparison.OrdinalIgnoreCase)).Select(h => h.Value)];
 
     /// <summary>uwsgi: an HTTP status line, headers, a blank line, the body.</summary>
-    public static HttpResponse ParseHttp(byte[] raw)
+    public static WireResponse ParseHttp(byte[] raw)
     {
         var (lines, body, head) = Split(raw);
         Assert.True(lines.Count > 0, "Empty response.");
         var status = lines[0];
         Assert.StartsWith("HTTP/1.1 ", status, StringComparison.Ordinal);
         var code = int.Parse(status.AsSpan(9, 3), CultureInfo.InvariantCulture);
-        return new HttpResponse(status, code, [.. lines.Skip(1).Select(ParseHeader)], body, head);
+        return new WireResponse(status, code, [.. lines.Skip(1).Select(ParseHeader)], body, head);
     }
 
     /// <summary>FastCGI: CGI headers beginning with Status, a blank line, the body.</summary>
-    public static HttpResponse ParseCgi(byte[] raw)
+    public static WireResponse ParseCgi(byte[] raw)
     {
         var (lines, body, head) = Split(raw);
         Assert.True(lines.Count > 0, "Empty response.");
         var first = lines[0];
         Assert.StartsWith("Status: ", first, StringComparison.Ordinal);
         var code = int.Parse(first.AsSpan(8, 3), CultureInfo.InvariantCulture);
-        return new HttpResponse(first, code, [.. lines.Skip(1).Select(ParseHeader)], body, head);
+        return new WireResponse(first, code, [.. lines.Skip(1).Select(ParseHeader)], body, head);
     }
 
     private static (List<string> Lines, byte[] Body, string Head) Split(byte[] raw)

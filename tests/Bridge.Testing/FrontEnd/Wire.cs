@@ -1,10 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
+using Xunit;
 
-namespace Bridge.AspNetCore.Tests.Infrastructure;
+namespace Bridge.Testing.FrontEnd;
 
 /// <summary>Raw socket operations, each bounded by <see cref="Timeout"/> so that no test hangs.</summary>
-internal static class Wire
+public static class Wire
 {
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 

@@ -2,10 +2,10 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 
-namespace Bridge.AspNetCore.Tests.Infrastructure;
+namespace Bridge.Testing.FrontEnd;
 
 /// <summary>FastCGI records encoded by hand (spec §3.3: version, type, requestId u16 BE, contentLength u16 BE, paddingLength, reserved).</summary>
-internal static class FastCgiWire
+public static class FastCgiWire
 {
     public const byte BeginRequest = 1;
     public const byte AbortRequest = 2;

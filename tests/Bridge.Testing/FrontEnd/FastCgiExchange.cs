@@ -1,7 +1,9 @@
-namespace Bridge.AspNetCore.Tests.Infrastructure;
+using Xunit;
+
+namespace Bridge.Testing.FrontEnd;
 
 /// <summary>The records of one exchange, with helpers for one request id.</summary>
-internal sealed class FastCgiExchange(List<FastCgiRecord> records)
+public sealed class FastCgiExchange(List<FastCgiRecord> records)
 {
     public List<FastCgiRecord> Records { get; } = records;
 
