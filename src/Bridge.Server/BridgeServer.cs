@@ -1,5 +1,6 @@
 using Bridge.Server.Connections;
 using Bridge.Server.Gateway;
+using Bridge.Server.Hosting;
 using Bridge.Server.Listeners;
 using Bridge.Server.Logging;
 using Bridge.Server.Options;
@@ -17,6 +18,7 @@ public sealed class BridgeServer : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ConnectionManager _connections;
     private readonly List<Listener> _listeners = [];
+    private SupervisorAgent? _agent;
     private int _state; // 0 new, 1 started, 2 stopped
 
     /// <summary>Creates a server; nothing is bound until <see cref="StartAsync"/>.</summary>
@@ -66,6 +68,9 @@ public sealed class BridgeServer : IAsyncDisposable
         {
             listener.Start();
         }
+
+        // Under `bridge run`: tell the supervisor this worker accepts, then report its counters.
+        _agent = SupervisorAgent.Start(_server.Statistics, _server.Time);
     }
 
     /// <summary>
@@ -77,6 +82,12 @@ public sealed class BridgeServer : IAsyncDisposable
         if (Interlocked.Exchange(ref _state, 2) != 1)
         {
             return;
+        }
+
+        if (_agent is { } agent)
+        {
+            agent.Stopping();
+            await agent.DisposeAsync().ConfigureAwait(false);
         }
 
         await CloseListenersAsync().ConfigureAwait(false);

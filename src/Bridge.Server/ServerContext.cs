@@ -1,6 +1,7 @@
 using Bridge.Protocol;
 using Bridge.Server.Gateway;
 using Bridge.Server.Logging;
+using Bridge.Server.Metrics;
 using Bridge.Server.Options;
 using Microsoft.Extensions.Logging;
 
@@ -33,7 +34,11 @@ internal sealed class ServerContext
         HeadTimeoutTicks = ToTicks(Limits.RequestHeadTimeout);
         BodyStallTicks = ToTicks(Limits.BodyReadStallTimeout);
         KeepAliveTicks = ToTicks(Limits.FastCgiKeepAliveTimeout);
+        Statistics = new ServerStatistics(time);
     }
+
+    /// <summary>Request counters, reported to a supervisor (<c>bridge run</c>) once a second.</summary>
+    public ServerStatistics Statistics { get; }
 
     public BridgeOptions Options { get; }
 

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using Bridge.Protocol.Gateway;
 using Bridge.Protocol.Http;
 using Bridge.Server.Logging;
+using Bridge.Server.Metrics;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
@@ -30,6 +31,7 @@ public sealed class GatewayContext
     private string? _connectionId;
     private TaskCompletionSource? _deadlineReached;
     private bool _deadlineExpired;
+    private int _statisticsSlot;
 
     internal GatewayContext(ServerContext server)
     {
@@ -145,10 +147,35 @@ public sealed class GatewayContext
     /// <summary>Runs the application, completes the response, then the OnCompleted callbacks; never throws.</summary>
     internal async Task ExecuteAsync(IGatewayApplication application)
     {
-        await RunApplicationAsync(application).ConfigureAwait(false);
-        if (!Abandoned && await Response.RunOnCompletedAsync().ConfigureAwait(false) is { } failure)
+        _statisticsSlot = _server.Statistics.BeginRequest(StartTimestamp);
+        var method = ServerMetrics.ActiveRequests.Enabled || ServerMetrics.RequestDuration.Enabled ? Request.Method : null;
+        var active = method is not null && ServerMetrics.ActiveRequests.Enabled;
+        if (active)
         {
-            _server.ApplicationLogger.UnhandledException(TraceIdentifier, failure);
+            ServerMetrics.RequestStarted(method!, Gateway);
+        }
+
+        try
+        {
+            await RunApplicationAsync(application).ConfigureAwait(false);
+            if (!Abandoned && await Response.RunOnCompletedAsync().ConfigureAwait(false) is { } failure)
+            {
+                _server.ApplicationLogger.UnhandledException(TraceIdentifier, failure);
+            }
+        }
+        finally
+        {
+            var elapsed = _server.Time.GetTimestamp() - StartTimestamp;
+            _server.Statistics.EndRequest(_statisticsSlot, elapsed);
+            if (active)
+            {
+                ServerMetrics.RequestEnded(method!, Gateway);
+            }
+
+            if (method is not null && ServerMetrics.RequestDuration.Enabled)
+            {
+                ServerMetrics.RecordDuration((double)elapsed / _server.Time.TimestampFrequency, method, Response.StatusCode, Gateway);
+            }
         }
     }
 
@@ -269,6 +296,7 @@ public sealed class GatewayContext
         }
         else if (_deadlineExpired)
         {
+            _server.Statistics.CountException();
             _server.ApplicationLogger.RequestTimedOut(TraceIdentifier, _server.RequestTimeout);
         }
         else if (exception is BadHttpRequestException rejected)
@@ -277,6 +305,7 @@ public sealed class GatewayContext
         }
         else
         {
+            _server.Statistics.CountException();
             _server.ApplicationLogger.UnhandledException(TraceIdentifier, exception);
         }
 
@@ -305,6 +334,7 @@ public sealed class GatewayContext
     private async Task OnTimedOutAsync(Task application)
     {
         Abandoned = true; // the app may still touch this context: it must not be reused
+        _server.Statistics.CountException();
         _server.ApplicationLogger.RequestTimedOut(TraceIdentifier, _server.RequestTimeout);
         _ = application.ContinueWith(
             static (task, state) => ((GatewayContext)state!)._server.ApplicationLogger.AbandonedRequestFailed(task.Exception!),

@@ -77,7 +77,8 @@ internal sealed class Listener : IAsyncDisposable
 
     /// <summary>
     /// Stops taking connections. A Unix socket file is removed first, so no new connection can arrive; those
-    /// already in the listen queue are still accepted and served before the socket closes.
+    /// already in the listen queue are still accepted and served before the socket closes (not for an inherited
+    /// <c>fd:</c> socket, whose queue the other workers serve).
     /// </summary>
     public async Task StopAsync()
     {
@@ -86,7 +87,9 @@ internal sealed class Listener : IAsyncDisposable
             _server.HostingLogger.SocketRemoved(path);
         }
 
-        for (var i = 0; i < 50 && _socket.Poll(0, SelectMode.SelectRead); i++)
+        // An inherited fd: socket is shared with the other workers of a supervisor: what is queued on it is
+        // theirs to take, so this process stops accepting at once.
+        for (var i = 0; Info.Address.Kind != ListenAddressKind.FileDescriptor && i < 50 && _socket.Poll(0, SelectMode.SelectRead); i++)
         {
             await Task.Delay(10).ConfigureAwait(false); // let the accept loop take what is queued
         }

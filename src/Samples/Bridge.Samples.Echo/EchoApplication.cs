@@ -34,6 +34,7 @@ internal sealed class EchoApplication : IGatewayApplication
             "headers" when segments.Length == 1 => HeadersAsync(context),
             "throw" when segments.Length == 1 => throw new InvalidOperationException("/throw was asked to throw."),
             "vars" when segments.Length == 1 => VarsAsync(context),
+            "worker" when segments.Length == 1 => WorkerAsync(context),
             _ => NotFoundAsync(context),
         };
     }
@@ -171,6 +172,36 @@ internal sealed class EchoApplication : IGatewayApplication
         json.WriteString("bodySha256", sha);
         json.WriteEndObject();
         await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    // Which process answered: under `bridge run`, the worker slot and generation the supervisor gave it.
+    private static async Task WorkerAsync(GatewayContext context)
+    {
+        context.Response.Headers.Add("Content-Type", "application/json");
+        using var json = new Utf8JsonWriter(context.Response.Body);
+        json.WriteStartObject();
+        json.WriteNumber("pid", Environment.ProcessId);
+        WriteEnvironmentNumber(json, "worker", "BRIDGE_WORKER_ID");
+        WriteEnvironmentNumber(json, "generation", "BRIDGE_WORKER_GENERATION");
+        json.WriteEndObject();
+        await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    private static void WriteEnvironmentNumber(Utf8JsonWriter json, string name, string variable)
+    {
+        var text = Environment.GetEnvironmentVariable(variable);
+        if (text is null)
+        {
+            json.WriteNull(name);
+        }
+        else if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+        {
+            json.WriteNumber(name, number);
+        }
+        else
+        {
+            json.WriteString(name, text);
+        }
     }
 
     private static async Task VarsAsync(GatewayContext context)
