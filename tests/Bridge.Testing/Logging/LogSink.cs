@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
+using Bridge.Testing.FrontEnd;
 using Microsoft.Extensions.Logging;
+using Xunit;
 
-namespace Bridge.Server.Tests.Infrastructure;
+namespace Bridge.Testing.Logging;
 
 /// <summary>Keeps every log line in memory, at every level, so tests can assert on event ids.</summary>
-internal sealed class LogSink : ILoggerProvider
+public sealed class LogSink : ILoggerProvider
 {
     private readonly ConcurrentQueue<LogEntry> _entries = new();
 
@@ -39,7 +41,7 @@ internal sealed class LogSink : ILoggerProvider
         }
     }
 
-    public string Describe() => string.Join("\n", _entries.Select(e => $"[{e.EventId} {e.Level}] {e.Message}"));
+    public string Describe() => string.Join("\n", _entries.Select(e => $"[{e.EventId} {e.Level}] {e.Message}{(e.Exception is null ? "" : "\n  " + e.Exception)}"));
 
     public void Dispose()
     {
