@@ -1,3 +1,4 @@
+using Bridge.Samples;
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Diagnostics;

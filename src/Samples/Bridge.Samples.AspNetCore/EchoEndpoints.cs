@@ -1,3 +1,4 @@
+using Bridge.Samples;
 using System.Globalization;
 using System.Text;
 using Bridge.AspNetCore;
@@ -130,8 +131,7 @@ internal static class EchoEndpoints
                 await Task.Delay(delayMs, context.RequestAborted).ConfigureAwait(false);
             }
 
-            await Pattern.WriteAsync(response.BodyWriter, offset, chunkSize, context.RequestAborted).ConfigureAwait(false);
-            await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            await Pattern.WriteAsync(response.BodyWriter, offset, chunkSize, context.RequestAborted).ConfigureAwait(false); // flushed
             offset += chunkSize;
         }
     }

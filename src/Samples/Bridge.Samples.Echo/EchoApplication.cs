@@ -1,3 +1,4 @@
+using Bridge.Samples;
 using System.Globalization;
 using System.Net;
 using System.Security.Cryptography;
@@ -98,8 +99,7 @@ internal sealed class EchoApplication : IGatewayApplication
                 await Task.Delay(delayMs, context.RequestAborted).ConfigureAwait(false);
             }
 
-            await Pattern.WriteAsync(response.Body, offset, size, context.RequestAborted).ConfigureAwait(false);
-            await response.Body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            await Pattern.WriteAsync(response.Body, offset, size, context.RequestAborted).ConfigureAwait(false); // flushed
             offset += size;
         }
     }
