@@ -55,7 +55,7 @@ public sealed class BridgeServer : IAsyncDisposable
         {
             foreach (var options in _server.Options.Listeners)
             {
-                _listeners.Add(await Listener.BindAsync(_server, _connections, allowList!, options, _loggerFactory, cancellationToken).ConfigureAwait(false));
+                _listeners.Add(await Listener.BindAsync(_server, _connections, allowList!, options, cancellationToken).ConfigureAwait(false));
             }
         }
         catch

@@ -9,9 +9,9 @@ namespace Bridge.Server.Connections;
 
 /// <summary>
 /// One accepted connection: finds out what it speaks, hands it to the protocol's processor, enforces its
-/// timeouts when the heartbeat ticks, and tears it down. Queued to the thread pool as a work item.
+/// timeouts when the heartbeat ticks, and tears it down. Run inline by the I/O thread that accepted it.
 /// </summary>
-internal sealed class BridgeConnection : IThreadPoolWorkItem
+internal sealed class BridgeConnection
 {
     private const long Never = long.MaxValue;
 
@@ -47,8 +47,6 @@ internal sealed class BridgeConnection : IThreadPoolWorkItem
 
     /// <summary>Visited by the heartbeat: the request(s) whose per-request deadline it checks.</summary>
     public IRequestDeadlines? Requests { get; set; }
-
-    public void Execute() => _ = RunAsync();
 
     public void StartHeadTimer() => Volatile.Write(ref _headDeadline, _server.Time.GetTimestamp() + _server.HeadTimeoutTicks);
 
@@ -101,7 +99,8 @@ internal sealed class BridgeConnection : IThreadPoolWorkItem
         Requests?.CheckDeadlines(now);
     }
 
-    private async Task RunAsync()
+    /// <summary>Serves the connection to its end; runs synchronously for as long as its I/O completes at once.</summary>
+    public async Task RunAsync()
     {
         try
         {

@@ -35,12 +35,15 @@ internal sealed class ConnectionManager : IAsyncDisposable
 
     public int Count => _connections.Count;
 
-    /// <summary>Waits for a free connection slot; while none is free, new connections wait in the listen queue.</summary>
-    public ValueTask WaitForSlotAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes a connection slot, blocking the calling I/O thread while none is free (new connections then wait in
+    /// the listen queue); false when <paramref name="cancellationToken"/> fires first.
+    /// </summary>
+    public bool TakeSlot(CancellationToken cancellationToken)
     {
         if (_slots.Wait(0, CancellationToken.None))
         {
-            return ValueTask.CompletedTask;
+            return true;
         }
 
         if (Interlocked.Exchange(ref _limitLogged, 1) == 0)
@@ -48,16 +51,25 @@ internal sealed class ConnectionManager : IAsyncDisposable
             Logging.ConnectionLog.ConnectionLimitReached(_server.ConnectionLogger, _server.Limits.MaxConcurrentConnections);
         }
 
-        return new ValueTask(_slots.WaitAsync(cancellationToken));
+        try
+        {
+            _slots.Wait(cancellationToken);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     public void ReleaseSlot() => _slots.Release();
 
-    public void Start(ConnectionContext transport, ListenerInfo listener)
+    /// <summary>Registers an accepted connection (it holds a slot); the caller runs it.</summary>
+    public BridgeConnection Add(ConnectionContext transport, ListenerInfo listener)
     {
         var connection = new BridgeConnection(Interlocked.Increment(ref _lastNumber), transport, listener, _server, this);
         _connections[connection.Number] = connection;
-        ThreadPool.UnsafeQueueUserWorkItem(connection, preferLocal: false);
+        return connection;
     }
 
     public void Remove(BridgeConnection connection)

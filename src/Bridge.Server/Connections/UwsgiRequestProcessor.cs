@@ -69,9 +69,19 @@ internal sealed class UwsgiRequestProcessor : IResponseChannel, IRequestDeadline
         _body.Reset(input, contentLength, connection, _context);
         _context.Initialize(GatewayProtocol.Uwsgi, connection.Number, 1, _variables, _body, this);
         connection.Requests = this;
-        using (connection.Transport.ConnectionClosed.UnsafeRegister(static state => ((GatewayContext)state!).CancelRequest(), _context))
+        var execution = _context.ExecuteAsync(_server.Application);
+        if (!execution.IsCompleted)
         {
-            await _context.ExecuteAsync(_server.Application).ConfigureAwait(false);
+            // Still running: from here a close by nginx (the client went away) cancels RequestAborted. An app that
+            // finished synchronously never needs the watch.
+            using (connection.Transport.ConnectionClosed.UnsafeRegister(static state => ((GatewayContext)state!).CancelRequest(), _context))
+            {
+                await execution.ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await execution.ConfigureAwait(false);
         }
 
         connection.Requests = null;

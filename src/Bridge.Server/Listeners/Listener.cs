@@ -2,16 +2,14 @@ using System.Net.Sockets;
 using Bridge.Server.Connections;
 using Bridge.Server.Logging;
 using Bridge.Server.Options;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets;
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
+using Bridge.Server.Transport;
 
 namespace Bridge.Server.Listeners;
 
 /// <summary>
-/// One bound socket and its accept loop. Bridge binds the socket itself (file mode, stale-file probe, inherited
-/// descriptors), then accepts through Kestrel's socket transport, which brings pooled memory and pipes.
+/// One bound socket and the I/O threads that accept on it. Bridge binds the socket itself (file mode, stale-file
+/// probe, inherited descriptors); each accepted connection is served inline by the thread that accepted it for as
+/// long as it runs synchronously (see <see cref="AcceptorThreads"/>).
 /// </summary>
 internal sealed class Listener : IAsyncDisposable
 {
@@ -19,18 +17,18 @@ internal sealed class Listener : IAsyncDisposable
     private readonly ConnectionManager _connections;
     private readonly FrontEndAllowList _allowList;
     private readonly Socket _socket;
-    private readonly IConnectionListener _transport;
-    private readonly CancellationTokenSource _stopping = new();
-    private Task _acceptLoop = Task.CompletedTask;
+    private readonly AcceptorThreads _acceptors;
+    private readonly bool _ip;
 
-    private Listener(ServerContext server, ConnectionManager connections, FrontEndAllowList allowList, ListenerInfo info, Socket socket, IConnectionListener transport)
+    private Listener(ServerContext server, ConnectionManager connections, FrontEndAllowList allowList, ListenerInfo info, Socket socket, int maxThreads)
     {
         _server = server;
         _connections = connections;
         _allowList = allowList;
         Info = info;
         _socket = socket;
-        _transport = transport;
+        _ip = socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6;
+        _acceptors = new AcceptorThreads(socket, "Bridge I/O " + info.Name, maxThreads, Serve, connections.TakeSlot, connections.ReleaseSlot);
     }
 
     public ListenerInfo Info { get; }
@@ -40,8 +38,9 @@ internal sealed class Listener : IAsyncDisposable
         ? "tcp:" + local
         : Info.Address.Text;
 
-    public static async Task<Listener> BindAsync(ServerContext server, ConnectionManager connections, FrontEndAllowList allowList, BridgeListenerOptions options, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    public static Task<Listener> BindAsync(ServerContext server, ConnectionManager connections, FrontEndAllowList allowList, BridgeListenerOptions options, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         if (!ListenAddress.TryParse(options.Address, out var address, out var error))
         {
             throw new InvalidOperationException(error);
@@ -50,16 +49,14 @@ internal sealed class Listener : IAsyncDisposable
         var socket = ListenSocketFactory.Create(address!, options, server.HostingLogger);
         try
         {
-            var factory = new SocketTransportFactory(Microsoft.Extensions.Options.Options.Create(new SocketTransportOptions { Backlog = options.Backlog }), loggerFactory);
-            var endPoint = new FileHandleEndPoint((ulong)socket.Handle, FileHandleType.Auto);
-            var transport = await factory.BindAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            socket.Blocking = false; // the I/O threads wait in epoll and accept only what is there
             var info = new ListenerInfo(address!, options.Protocol);
             var permissions = address!.Kind == ListenAddressKind.UnixPath
                 ? $", mode {options.SocketMode}{(options.SocketOwner is null ? "" : ", owner " + options.SocketOwner)}{(options.SocketGroup is null ? "" : ", group " + options.SocketGroup)}"
                 : "";
-            var listener = new Listener(server, connections, allowList, info, socket, transport);
+            var listener = new Listener(server, connections, allowList, info, socket, server.Limits.MaxIoThreads);
             server.HostingLogger.Listening(listener.BoundAddress, options.Protocol.ToString().ToLowerInvariant(), options.Backlog, permissions);
-            return listener;
+            return Task.FromResult(listener);
         }
         catch
         {
@@ -73,7 +70,7 @@ internal sealed class Listener : IAsyncDisposable
         }
     }
 
-    public void Start() => _acceptLoop = AcceptLoopAsync();
+    public void Start() => _acceptors.Start();
 
     /// <summary>
     /// Stops taking connections. A Unix socket file is removed first, so no new connection can arrive; those
@@ -91,62 +88,51 @@ internal sealed class Listener : IAsyncDisposable
         // theirs to take, so this process stops accepting at once.
         for (var i = 0; Info.Address.Kind != ListenAddressKind.FileDescriptor && i < 50 && _socket.Poll(0, SelectMode.SelectRead); i++)
         {
-            await Task.Delay(10).ConfigureAwait(false); // let the accept loop take what is queued
+            await Task.Delay(10).ConfigureAwait(false); // let the I/O threads take what is queued
         }
 
-        await _stopping.CancelAsync().ConfigureAwait(false);
-        await _transport.UnbindAsync().ConfigureAwait(false);
-        await _acceptLoop.ConfigureAwait(false);
+        await _acceptors.StopAsync().ConfigureAwait(false);
     }
 
-    public async ValueTask DisposeAsync()
+    public ValueTask DisposeAsync()
     {
-        await _transport.DisposeAsync().ConfigureAwait(false);
+        _acceptors.Dispose();
         _socket.Dispose();
-        _stopping.Dispose();
+        return default;
     }
 
-    private async Task AcceptLoopAsync()
+    // On the I/O thread that accepted the socket, which holds a connection slot for it.
+    private void Serve(Socket socket)
     {
-        var token = _stopping.Token;
-        while (!token.IsCancellationRequested)
+        SocketConnection connection;
+        try
         {
-            try
+            socket.Blocking = false;
+            if (socket.ProtocolType == ProtocolType.Tcp)
             {
-                await _connections.WaitForSlotAsync(token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                socket.NoDelay = true;
             }
 
-            ConnectionContext? connection;
-            try
-            {
-                connection = await _transport.AcceptAsync(token).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException)
-            {
-                connection = null;
-            }
-
-            if (connection is null)
-            {
-                _connections.ReleaseSlot();
-                return;
-            }
-
-            // By the peer's address, not the listener's: an inherited fd: socket may be TCP too.
-            if (!_allowList.IsAllowed(connection.RemoteEndPoint))
-            {
-                _server.ConnectionLogger.FrontEndRefused(connection.RemoteEndPoint?.ToString() ?? "?", Info.Name);
-                connection.Abort();
-                await connection.DisposeAsync().ConfigureAwait(false);
-                _connections.ReleaseSlot();
-                continue;
-            }
-
-            _connections.Start(connection, Info);
+            connection = new SocketConnection(socket, IoThread.Current);
         }
+        catch (SocketException)
+        {
+            socket.Dispose(); // reset before it could be set up
+            _connections.ReleaseSlot();
+            return;
+        }
+
+        // By the peer's address, not the listener's: an inherited fd: socket may be TCP too.
+        if (_ip && !_allowList.IsAllowed(connection.RemoteEndPoint))
+        {
+            _server.ConnectionLogger.FrontEndRefused(connection.RemoteEndPoint?.ToString() ?? "?", Info.Name);
+            connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("Front end not allowed."));
+            connection.Close();
+            _connections.ReleaseSlot();
+            return;
+        }
+
+        _ = _connections.Add(connection, Info).RunAsync();
+        connection.Owner = null; // what is left of it (if anything) runs on the thread pool
     }
 }

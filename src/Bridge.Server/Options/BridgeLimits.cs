@@ -50,6 +50,13 @@ public sealed class BridgeLimits
     public int MaxConcurrentConnections { get; set; } = 10_000;
 
     /// <summary>
+    /// Most dedicated I/O threads per listener. A thread accepts a connection and serves it inline while it runs
+    /// synchronously, and may stay blocked in a read of a kept-alive FastCGI connection between requests; past
+    /// this many, connections wait on the thread pool instead (asynchronous I/O). Defaults to 256.
+    /// </summary>
+    public int MaxIoThreads { get; set; } = 256;
+
+    /// <summary>
     /// How long a graceful stop waits for in-flight requests before aborting them. Defaults to 30 s, the generic
     /// host's <c>ShutdownTimeout</c>; keep it below systemd's <c>TimeoutStopSec</c> (90 s).
     /// </summary>

@@ -1,0 +1,41 @@
+namespace Bridge.Server.Transport;
+
+/// <summary>
+/// A dedicated thread of an <see cref="AcceptorThreads"/> set: it waits for a connection, then serves it on its own
+/// stack for as long as the connection runs synchronously (read, app, write, close with no thread hand-off), as a
+/// uWSGI worker does. It may block in a read of the connection it serves; <see cref="Wake"/> interrupts that.
+/// </summary>
+internal sealed class IoThread
+{
+    [ThreadStatic]
+    private static IoThread? t_current;
+
+    public IoThread(AcceptorThreads owner)
+    {
+        Owner = owner;
+        WakeFd = Native.CreateEventFd();
+    }
+
+    /// <summary>The I/O thread running the caller, or null on any other thread.</summary>
+    public static IoThread? Current => t_current;
+
+    public AcceptorThreads Owner { get; }
+
+    public int WakeFd { get; }
+
+    public void Wake() => Native.Signal(WakeFd);
+
+    public void Run(Action<IoThread> body)
+    {
+        t_current = this;
+        try
+        {
+            body(this);
+        }
+        finally
+        {
+            t_current = null;
+            Native.Close(WakeFd);
+        }
+    }
+}

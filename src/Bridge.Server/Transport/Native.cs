@@ -1,0 +1,148 @@
+using System.Runtime.InteropServices;
+
+namespace Bridge.Server.Transport;
+
+/// <summary>
+/// The few Linux calls the dedicated I/O threads need that .NET's Socket does not expose: an eventfd to wake a
+/// thread, an epoll set that waits on a listening socket with EPOLLEXCLUSIVE (one thread woken per connection,
+/// even when the socket is shared with other worker processes), and poll() on a connection plus the wake-up.
+/// </summary>
+internal static unsafe partial class Native
+{
+    private const int EfdCloexec = 0x80000;
+    private const int EfdNonblock = 0x800;
+    private const int EpollCloexec = 0x80000;
+    private const int EpollCtlAdd = 1;
+    private const uint EpollIn = 0x001;
+    private const uint EpollExclusive = 1u << 28;
+    private const short PollIn = 0x001;
+    private const int EIntr = 4;
+
+    // struct epoll_event is packed (12 bytes) on x86-64 and naturally aligned (16 bytes) elsewhere.
+    private static readonly int EpollEventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
+    private static readonly int EpollDataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
+
+    public static int CreateEventFd()
+    {
+        var fd = eventfd(0, EfdCloexec | EfdNonblock);
+        return fd >= 0 ? fd : throw new InvalidOperationException($"eventfd failed (errno {Marshal.GetLastPInvokeError()}).");
+    }
+
+    public static void Signal(int eventFd)
+    {
+        ulong one = 1;
+        _ = write(eventFd, &one, sizeof(ulong));
+    }
+
+    public static void Drain(int eventFd)
+    {
+        ulong value;
+        _ = read(eventFd, &value, sizeof(ulong));
+    }
+
+    public static void Close(int fd)
+    {
+        if (fd >= 0)
+        {
+            _ = close(fd);
+        }
+    }
+
+    /// <summary>An epoll set holding a listening socket (exclusive wake-ups, data 0) and a wake-up eventfd (data 1).</summary>
+    public static int CreateAcceptSet(int listenFd, int wakeFd)
+    {
+        var epollFd = epoll_create1(EpollCloexec);
+        if (epollFd < 0)
+        {
+            throw new InvalidOperationException($"epoll_create1 failed (errno {Marshal.GetLastPInvokeError()}).");
+        }
+
+        if (Add(epollFd, listenFd, EpollIn | EpollExclusive, 0) != 0 || Add(epollFd, wakeFd, EpollIn, 1) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            _ = close(epollFd);
+            throw new InvalidOperationException($"epoll_ctl failed (errno {errno}).");
+        }
+
+        return epollFd;
+    }
+
+    /// <summary>Waits for the set; true when the listening socket is readable, false when only woken.</summary>
+    public static bool WaitAcceptSet(int epollFd)
+    {
+        var events = stackalloc byte[32];
+        while (true)
+        {
+            var count = epoll_wait(epollFd, events, 2, -1);
+            if (count < 0)
+            {
+                var errno = Marshal.GetLastPInvokeError();
+                if (errno == EIntr)
+                {
+                    continue;
+                }
+
+                throw new InvalidOperationException($"epoll_wait failed (errno {errno}).");
+            }
+
+            var listenReady = false;
+            for (var i = 0; i < count; i++)
+            {
+                listenReady |= *(ulong*)(events + (i * EpollEventSize) + EpollDataOffset) == 0;
+            }
+
+            return listenReady;
+        }
+    }
+
+    /// <summary>Blocks until <paramref name="fd"/> is readable (or hung up) or <paramref name="wakeFd"/> is signalled.</summary>
+    public static void WaitReadable(int fd, int wakeFd)
+    {
+        var fds = stackalloc PollFd[2];
+        fds[0] = new PollFd { Fd = fd, Events = PollIn };
+        fds[1] = new PollFd { Fd = wakeFd, Events = PollIn };
+        while (poll(fds, 2, -1) < 0 && Marshal.GetLastPInvokeError() == EIntr)
+        {
+        }
+    }
+
+    private static int Add(int epollFd, int fd, uint events, ulong data)
+    {
+        var ev = stackalloc byte[16];
+        *(uint*)ev = events;
+        *(ulong*)(ev + EpollDataOffset) = data;
+        return epoll_ctl(epollFd, EpollCtlAdd, fd, ev);
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short Revents;
+    }
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int eventfd(uint initval, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint write(int fd, void* buffer, nint count);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial nint read(int fd, void* buffer, nint count);
+
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int epoll_create1(int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int epoll_ctl(int epollFd, int op, int fd, void* ev);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int epoll_wait(int epollFd, void* events, int maxEvents, int timeout);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int poll(PollFd* fds, nuint count, int timeout);
+}
