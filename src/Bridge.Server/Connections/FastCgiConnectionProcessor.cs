@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using Bridge.Protocol;
 using Bridge.Protocol.FastCgi;
+using Bridge.Protocol.Gateway;
 using Bridge.Protocol.Http;
 using Bridge.Server.Logging;
 
@@ -36,6 +37,9 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
         _server = server;
         _decoder = new FastCgiRequestDecoder(server.ProtocolLimits);
     }
+
+    private FastCgiRequest? _deferred;
+    private GatewayVariables? _deferredVariables;
 
     public PipeWriter Output { get; private set; } = null!;
 
@@ -84,6 +88,8 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
         }
 
         _decoder.Reset();
+        _deferred = null;
+        _deferredVariables = null;
         _activeCount = 0;
         _connection = null!;
         _input = null!;
@@ -145,6 +151,8 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
                     ApplyEnded();
                 }
 
+                await StartDeferredAsync().ConfigureAwait(false);
+
                 if (result.IsCompleted)
                 {
                     if (!buffer.IsEmpty)
@@ -174,6 +182,12 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
 
     private async ValueTask HandleAsync(FastCgiFrame frame)
     {
+        // A request whose PARAMS just ended waits for one more frame only if it is its empty STDIN.
+        if (_deferred is { } deferred && !(frame.Kind == FastCgiFrameKind.StdinComplete && frame.RequestId == deferred.RequestId))
+        {
+            await StartDeferredAsync().ConfigureAwait(false);
+        }
+
         switch (frame.Kind)
         {
             case FastCgiFrameKind.BeginRequest:
@@ -199,7 +213,11 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
                 break;
             case FastCgiFrameKind.ParamsComplete:
                 _connection.StopHeadTimer();
-                await StartAsync(Find(frame.RequestId), frame).ConfigureAwait(false);
+
+                // Started after the frames already received: nginx sends a GET's empty STDIN in the same packet,
+                // and with STDIN complete before the app runs, END_REQUEST leaves in the response's last send.
+                _deferred = Find(frame.RequestId);
+                _deferredVariables = frame.Variables!;
                 break;
             case FastCgiFrameKind.StdinData:
                 await Find(frame.RequestId).WriteBodyAsync(frame.Data, _server.Limits.MaxRequestBodySize).ConfigureAwait(false);
@@ -238,9 +256,21 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
         }
     }
 
-    private async ValueTask StartAsync(FastCgiRequest request, FastCgiFrame frame)
+    private ValueTask StartDeferredAsync()
     {
-        var variables = frame.Variables!;
+        if (_deferred is not { } request)
+        {
+            return default;
+        }
+
+        var variables = _deferredVariables!;
+        _deferred = null;
+        _deferredVariables = null;
+        return StartAsync(request, variables);
+    }
+
+    private async ValueTask StartAsync(FastCgiRequest request, GatewayVariables variables)
+    {
         if (variables.ContentLength is { } length && length > _server.Limits.MaxRequestBodySize)
         {
             _server.ProtocolLogger.BodyTooLarge(_connection.Id, length, _server.Limits.MaxRequestBodySize.Value);
