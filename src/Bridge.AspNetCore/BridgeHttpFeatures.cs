@@ -174,7 +174,8 @@ internal sealed class BridgeHttpFeatures<TContext> : FeatureCollectionBase,
         // Nothing to do: every flush reaches the front end (and X-Accel-Buffering: no tells nginx to pass it on).
     }
 
-    public Task StartAsync(CancellationToken cancellationToken = default) => _context.Response.StartAsync(cancellationToken);
+    // As Kestrel: the head is written, and sent with the first flush (usually the body's), not on its own.
+    public Task StartAsync(CancellationToken cancellationToken = default) => _context.StartResponseAsync(cancellationToken).AsTask();
 
     public Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default)
         => SendFileFallback.SendFileAsync(Stream, path, offset, count, cancellationToken);

@@ -23,6 +23,7 @@ public sealed class GatewayContext
     private CancellationTokenSource _aborted = new();
     private IResponseChannel _channel = null!;
     private bool _responseClosed;
+    private bool _completedAtLength;
     private bool _suppressBody;
     private bool _isHead;
     private string? _traceIdentifier;
@@ -90,6 +91,7 @@ public sealed class GatewayContext
         _traceIdentifier = null;
         _channel = channel;
         _responseClosed = false;
+        _completedAtLength = false;
         _suppressBody = false;
         Request.Reset(variables, body);
         Response.Reset();
@@ -213,6 +215,11 @@ public sealed class GatewayContext
 
     internal async ValueTask<FlushResult> FlushResponseAsync(CancellationToken cancellationToken)
     {
+        if (_completedAtLength)
+        {
+            return default; // nothing can follow a body that reached its Content-Length
+        }
+
         ThrowIfResponseClosed();
         if (!Response.HasStarted)
         {
@@ -229,7 +236,45 @@ public sealed class GatewayContext
             }
 
             SendBuffered();
+            if (Response.ContentLength is { } declared && !_suppressBody && Writer.BytesWritten == declared)
+            {
+                // The whole declared body is written: end the response in this same send (FastCGI: with
+                // END_REQUEST). nginx takes the response as complete at Content-Length, and a kept-alive
+                // connection whose END_REQUEST came later would be closed by it.
+                _channel.WriteEnd();
+                _responseClosed = true;
+                _completedAtLength = true;
+            }
+
             return await _channel.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _channel.Release();
+        }
+    }
+
+    /// <summary>
+    /// Starts the response without sending it: OnStarting runs and the head is written for the next flush (what
+    /// Kestrel's StartAsync does; ASP.NET Core's WriteAsync starts the response, then writes and flushes).
+    /// </summary>
+    internal async ValueTask StartResponseAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfResponseClosed();
+        if (Response.HasStarted)
+        {
+            return;
+        }
+
+        await Response.RunOnStartingAsync().ConfigureAwait(false);
+        await _channel.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfResponseClosed();
+            if (!Response.HasStarted)
+            {
+                WriteHead(final: false);
+            }
         }
         finally
         {
