@@ -68,6 +68,7 @@ internal sealed class BridgeOptionsValidator : IValidateOptions<BridgeOptions>
         Check(limits.BodyReadStallTimeout > TimeSpan.Zero, "BodyReadStallTimeout", "positive");
         Check(limits.FastCgiKeepAliveTimeout > TimeSpan.Zero, "FastCgiKeepAliveTimeout", "positive (keep it above nginx's keepalive_timeout, 60 s)");
         Check(limits.MaxConcurrentConnections >= 1, "MaxConcurrentConnections", "at least 1");
+        Check(limits.MaxIoThreads >= 2, "MaxIoThreads", "at least 2 (one serves while another accepts)");
         Check(limits.ShutdownTimeout >= TimeSpan.Zero, "ShutdownTimeout", "0 or more");
         Check(limits.RequestTimeout is null || limits.RequestTimeout > TimeSpan.Zero, "RequestTimeout", "positive, or empty for none");
         Check(limits.ResponseHeadWarningSize >= 1, "ResponseHeadWarningSize", "at least 1");

@@ -49,6 +49,12 @@ public sealed class ResponseBodyTests(ResponseBodyTests.Fixture fixture) : IClas
                 await context.Response.StartAsync();
                 await context.Response.WriteAsync($"started={context.Response.HasStarted}");
             });
+            app.MapGet("/start-then-wait/{id}", async (HttpContext context, string id) =>
+            {
+                await context.Response.StartAsync();
+                await Signals.Task("release-" + id).WaitAsync(Wire.Timeout);
+                await context.Response.WriteAsync("body");
+            });
             app.MapGet("/complete-async/{id}", async (HttpContext context, string id) =>
             {
                 context.Response.BodyWriter.Write("complete"u8);
@@ -102,6 +108,21 @@ public sealed class ResponseBodyTests(ResponseBodyTests.Fixture fixture) : IClas
 
         Assert.Equal("yes", response.Header("X-Before-Start"));
         Assert.Equal("started=True", response.BodyText);
+    }
+
+    [Fact]
+    public async Task StartAsync_writes_the_head_without_sending_it_alone_as_Kestrel_does()
+    {
+        var id = Guid.NewGuid().ToString("N");
+        using var socket = await fixture.App.ConnectAsync();
+        await Wire.SendAsync(socket, UwsgiWire.Encode(TestRequest.Get("/start-then-wait/" + id)));
+
+        await Wire.AssertQuietAsync(socket, TimeSpan.FromMilliseconds(300)); // the head waits for the first flush
+        fixture.Signals.Set("release-" + id);
+        var response = WireResponse.ParseHttp(await Wire.ReadToEndAsync(socket)); // no length: the body ends at close
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal("body", response.BodyText);
     }
 
     [Fact]

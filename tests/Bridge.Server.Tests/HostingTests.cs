@@ -53,6 +53,7 @@ public sealed class HostingTests : IDisposable
             ["Bridge:Listeners:1:Address"] = "unix:relative.sock",
             ["Bridge:Limits:MaxRequestBodySize"] = "-1",
             ["Bridge:Limits:MaxConcurrentConnections"] = "0",
+            ["Bridge:Limits:MaxIoThreads"] = "1",
             ["Bridge:Limits:RequestHeadTimeout"] = "-00:00:01",
         });
 
@@ -64,8 +65,9 @@ public sealed class HostingTests : IDisposable
         Assert.Contains(failures, f => f.Contains("Bridge:Listeners:1:Address", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("Bridge:Limits:MaxRequestBodySize", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("Bridge:Limits:MaxConcurrentConnections", StringComparison.Ordinal));
+        Assert.Contains(failures, f => f.Contains("Bridge:Limits:MaxIoThreads", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("Bridge:Limits:RequestHeadTimeout", StringComparison.Ordinal));
-        Assert.Equal(6, failures.Count);
+        Assert.Equal(7, failures.Count);
     }
 
     [Fact]

@@ -95,6 +95,11 @@ internal sealed class SocketConnection : ConnectionContext, IDuplexPipe
     {
         get
         {
+            if (IsDisposed)
+            {
+                return new CancellationToken(canceled: true);
+            }
+
             var closed = LazyInitializer.EnsureInitialized(ref _closed);
             if (!closed.IsCancellationRequested && !IsDisposed && Interlocked.Exchange(ref _watching, 1) == 0)
             {
