@@ -7,17 +7,23 @@ namespace Bridge.Server.Transport;
 /// per connection), accepts, and serves the connection inline until it would wait for the network or the app;
 /// then the connection continues on the thread pool and the thread accepts again. A thread may also stay with
 /// its connection, blocked in a read (a kept-alive FastCGI connection between requests), as long as another
-/// thread is left accepting. Threads are added while none is free to accept, up to <see cref="MaxThreads"/>, and
-/// leave when more than <see cref="MaxIdle"/> wait.
+/// thread is left accepting. While none is free to accept, another joins, up to <see cref="MaxThreads"/>: the most
+/// recently parked one, or a new one. At most <see cref="MaxIdle"/> wait for connections; a thread that finishes
+/// while enough wait parks (most recently parked first out, so a burst reuses warm threads, not new ones) and
+/// ends after <see cref="IdleTimeoutMs"/> parked.
 /// </summary>
 internal sealed class AcceptorThreads : IDisposable
 {
+    /// <summary>How long a surplus thread waits for a connection before it leaves.</summary>
+    public const int IdleTimeoutMs = 10_000;
+
     private readonly Socket _listen;
     private readonly Action<Socket> _serve;
     private readonly Func<CancellationToken, bool> _takeSlot;
     private readonly Action _releaseSlot;
     private readonly string _name;
     private readonly List<IoThread> _threads = [];
+    private readonly List<IoThread> _parked = []; // a stack: the last parked is the first taken
     private readonly CancellationTokenSource _stopping = new();
     private int _total;
     private int _idle;
@@ -83,6 +89,19 @@ internal sealed class AcceptorThreads : IDisposable
 
     private bool TrySpawn()
     {
+        lock (_parked)
+        {
+            if (_parked.Count > 0)
+            {
+                var parked = _parked[^1];
+                _parked.RemoveAt(_parked.Count - 1);
+                Interlocked.Increment(ref _idle); // counted as free from now, as a new thread would be
+                parked.Unparked = true;
+                parked.Wake();
+                return true;
+            }
+        }
+
         if (Interlocked.Increment(ref _total) > MaxThreads)
         {
             Interlocked.Decrement(ref _total);
@@ -111,10 +130,15 @@ internal sealed class AcceptorThreads : IDisposable
             epollFd = Native.CreateAcceptSet((int)_listen.Handle, thread.WakeFd);
             while (!token.IsCancellationRequested && _takeSlot(token))
             {
-                var socket = AcceptOne(thread, epollFd, token);
+                var socket = AcceptOne(thread, epollFd, token, out var timedOut);
                 if (socket is null)
                 {
                     _releaseSlot();
+                    if (timedOut && Volatile.Read(ref _idle) > MaxIdle)
+                    {
+                        break; // idle for a while, and enough others wait
+                    }
+
                     continue;
                 }
 
@@ -134,11 +158,12 @@ internal sealed class AcceptorThreads : IDisposable
                     Interlocked.Increment(ref _accepting);
                 }
 
-                idle = true;
-                if (Interlocked.Increment(ref _idle) > MaxIdle)
+                if (!ReturnToIdle(thread, epollFd, token))
                 {
-                    break; // enough others wait
+                    break; // parked for too long, or stopping
                 }
+
+                idle = true;
             }
         }
         finally
@@ -159,10 +184,67 @@ internal sealed class AcceptorThreads : IDisposable
         }
     }
 
-    // Waits until the listening socket is readable and takes one connection; null when woken or raced.
-    private Socket? AcceptOne(IoThread thread, int epollFd, CancellationToken token)
+    // After serving: counts itself free, unless MaxIdle others already are (decided atomically, so threads that
+    // finish together cannot all park); then it parks. True when it is free (again), false when it is to end.
+    private bool ReturnToIdle(IoThread thread, int epollFd, CancellationToken token)
     {
-        if (!Native.WaitAcceptSet(epollFd))
+        while (true)
+        {
+            var idle = Volatile.Read(ref _idle);
+            if (idle >= MaxIdle)
+            {
+                return Park(thread, epollFd, token);
+            }
+
+            if (Interlocked.CompareExchange(ref _idle, idle + 1, idle) == idle)
+            {
+                return true;
+            }
+        }
+    }
+
+    // Waits to be taken again by TrySpawn: true when taken (counted free by the taker), false after the idle
+    // timeout or at stop (the thread ends). A thread that hits zero free ones always calls TrySpawn, so parking
+    // never leaves the listener without a thread.
+    private bool Park(IoThread thread, int epollFd, CancellationToken token)
+    {
+        // Out of the listening socket's wait queue while parked: each connection's wake-up walks that queue.
+        Native.SetListening(epollFd, (int)_listen.Handle, listening: false);
+        lock (_parked)
+        {
+            thread.Unparked = false;
+            _parked.Add(thread);
+        }
+
+        while (true)
+        {
+            var signalled = Native.WaitSignal(thread.WakeFd, IdleTimeoutMs);
+            Native.Drain(thread.WakeFd);
+            lock (_parked)
+            {
+                if (thread.Unparked)
+                {
+                    Native.SetListening(epollFd, (int)_listen.Handle, listening: true);
+                    return true;
+                }
+
+                if (!signalled || token.IsCancellationRequested)
+                {
+                    _parked.Remove(thread);
+                    return false;
+                }
+            }
+
+            // A late wake-up meant for a connection this thread served before: keep waiting.
+        }
+    }
+
+    // Waits until the listening socket is readable and takes one connection; null when woken or raced.
+    private Socket? AcceptOne(IoThread thread, int epollFd, CancellationToken token, out bool timedOut)
+    {
+        var ready = Native.WaitAcceptSet(epollFd, IdleTimeoutMs);
+        timedOut = ready < 0;
+        if (ready <= 0)
         {
             Native.Drain(thread.WakeFd);
             return null;

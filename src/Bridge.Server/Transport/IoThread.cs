@@ -23,6 +23,9 @@ internal sealed class IoThread
 
     public int WakeFd { get; }
 
+    /// <summary>Set (under the set's lock) when a parked thread is taken back into service.</summary>
+    public bool Unparked { get; set; }
+
     public void Wake() => Native.Signal(WakeFd);
 
     public void Run(Action<IoThread> body)

@@ -13,6 +13,7 @@ internal static unsafe partial class Native
     private const int EfdNonblock = 0x800;
     private const int EpollCloexec = 0x80000;
     private const int EpollCtlAdd = 1;
+    private const int EpollCtlDel = 2;
     private const uint EpollIn = 0x001;
     private const uint EpollExclusive = 1u << 28;
     private const short PollIn = 0x001;
@@ -67,13 +68,23 @@ internal static unsafe partial class Native
         return epollFd;
     }
 
-    /// <summary>Waits for the set; true when the listening socket is readable, false when only woken.</summary>
-    public static bool WaitAcceptSet(int epollFd)
+    /// <summary>Takes the listening socket out of an accept set (a parked thread), or puts it back.</summary>
+    public static void SetListening(int epollFd, int listenFd, bool listening)
+    {
+        var result = listening ? Add(epollFd, listenFd, EpollIn | EpollExclusive, 0) : epoll_ctl(epollFd, EpollCtlDel, listenFd, null);
+        if (result != 0)
+        {
+            throw new InvalidOperationException($"epoll_ctl failed (errno {Marshal.GetLastPInvokeError()}).");
+        }
+    }
+
+    /// <summary>Waits for the set: 1 when the listening socket is readable, 0 when only woken, -1 after <paramref name="timeoutMs"/>.</summary>
+    public static int WaitAcceptSet(int epollFd, int timeoutMs)
     {
         var events = stackalloc byte[32];
         while (true)
         {
-            var count = epoll_wait(epollFd, events, 2, -1);
+            var count = epoll_wait(epollFd, events, 2, timeoutMs);
             if (count < 0)
             {
                 var errno = Marshal.GetLastPInvokeError();
@@ -85,13 +96,18 @@ internal static unsafe partial class Native
                 throw new InvalidOperationException($"epoll_wait failed (errno {errno}).");
             }
 
+            if (count == 0)
+            {
+                return -1;
+            }
+
             var listenReady = false;
             for (var i = 0; i < count; i++)
             {
                 listenReady |= *(ulong*)(events + (i * EpollEventSize) + EpollDataOffset) == 0;
             }
 
-            return listenReady;
+            return listenReady ? 1 : 0;
         }
     }
 
@@ -104,6 +120,19 @@ internal static unsafe partial class Native
         while (poll(fds, 2, -1) < 0 && Marshal.GetLastPInvokeError() == EIntr)
         {
         }
+    }
+
+    /// <summary>Waits up to <paramref name="timeoutMs"/> for <paramref name="eventFd"/> to be signalled; false on timeout.</summary>
+    public static bool WaitSignal(int eventFd, int timeoutMs)
+    {
+        var fds = stackalloc PollFd[1];
+        fds[0] = new PollFd { Fd = eventFd, Events = PollIn };
+        int count;
+        while ((count = poll(fds, 1, timeoutMs)) < 0 && Marshal.GetLastPInvokeError() == EIntr)
+        {
+        }
+
+        return count > 0;
     }
 
     private static int Add(int epollFd, int fd, uint events, ulong data)

@@ -24,6 +24,7 @@ internal sealed class SocketConnection : ConnectionContext, IDuplexPipe
     private EndPoint? _remote;
     private EndPoint? _local;
     private int _watching;
+    private volatile bool _peerClosed;
     private int _disposed;
 
     public SocketConnection(Socket socket, IoThread? owner)
@@ -101,7 +102,11 @@ internal sealed class SocketConnection : ConnectionContext, IDuplexPipe
             }
 
             var closed = LazyInitializer.EnsureInitialized(ref _closed);
-            if (!closed.IsCancellationRequested && !IsDisposed && Interlocked.Exchange(ref _watching, 1) == 0)
+            if (_peerClosed)
+            {
+                OnClosed(); // seen before anyone asked
+            }
+            else if (Interlocked.Exchange(ref _watching, 1) == 0)
             {
                 _ = WatchAsync();
             }
@@ -151,6 +156,8 @@ internal sealed class SocketConnection : ConnectionContext, IDuplexPipe
 
     internal void OnClosed()
     {
+        _peerClosed = true;
+        Interlocked.MemoryBarrier(); // pairs with the getter: the token it hands out is canceled either way
         var closed = Volatile.Read(ref _closed);
         if (closed is not null && !closed.IsCancellationRequested)
         {
@@ -180,17 +187,30 @@ internal sealed class SocketConnection : ConnectionContext, IDuplexPipe
     {
         try
         {
-            await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-            if (IsDisposed)
+            while (!IsDisposed)
             {
-                return;
-            }
+                await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                if (IsDisposed)
+                {
+                    return;
+                }
 
-            Span<byte> one = stackalloc byte[1];
-            var received = Socket.Receive(one, SocketFlags.Peek, out var error);
-            if (error is not (SocketError.Success or SocketError.WouldBlock) || (error == SocketError.Success && received == 0))
-            {
-                OnClosed(); // end of stream or reset; data, if any, stays for the next read
+                var error = Peek(out var received);
+                if (error == SocketError.WouldBlock)
+                {
+                    continue; // woken without anything to read
+                }
+
+                if (error != SocketError.Success || received == 0)
+                {
+                    OnClosed(); // end of stream or reset
+                }
+                else
+                {
+                    Volatile.Write(ref _watching, 0); // data: it stays for the next read, which sees a close itself
+                }
+
+                return;
             }
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
@@ -200,6 +220,13 @@ internal sealed class SocketConnection : ConnectionContext, IDuplexPipe
                 OnClosed();
             }
         }
+    }
+
+    private SocketError Peek(out int received)
+    {
+        Span<byte> one = stackalloc byte[1];
+        received = Socket.Receive(one, SocketFlags.Peek, out var error);
+        return error;
     }
 
     private static EndPoint? TryGet(Func<Socket, EndPoint?> get, Socket socket)

@@ -83,6 +83,7 @@ internal sealed class SocketReader : PipeReader
         if (_start == _end)
         {
             _start = _end = 0;
+            ReleaseEmptyBuffer(); // between requests a connection holds no buffer (rented again by the next receive)
         }
     }
 
@@ -110,6 +111,15 @@ internal sealed class SocketReader : PipeReader
         }
         catch (ObjectDisposedException)
         {
+        }
+    }
+
+    private void ReleaseEmptyBuffer()
+    {
+        if (_buffer.Length > 0 && Volatile.Read(ref _receiving) == 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
         }
     }
 
@@ -153,7 +163,14 @@ internal sealed class SocketReader : PipeReader
 
     private void OnReceived(int received, SocketError error)
     {
-        if (error != SocketError.Success)
+        if (_connection.IsAborted)
+        {
+            // Abort shuts the socket down, which may end a pending receive as if the peer had closed.
+            _endOfStream = true;
+            _error = _connection.AbortReason ?? new ConnectionAbortedException();
+            _connection.OnClosed();
+        }
+        else if (error != SocketError.Success)
         {
             _endOfStream = true;
             _error = _connection.IsAborted
@@ -180,6 +197,11 @@ internal sealed class SocketReader : PipeReader
         if (thread is null || thread != _connection.Owner || !thread.Owner.TryReserveBlockingRead())
         {
             return false;
+        }
+
+        if (_start == _end)
+        {
+            ReleaseEmptyBuffer(); // an idle kept-alive connection holds no buffer while it waits
         }
 
         _connection.BlockedThread = thread;
@@ -211,14 +233,25 @@ internal sealed class SocketReader : PipeReader
             }
 
             ThrowIfAborted();
-            MakeRoom();
+            var waitOnly = _start == _end; // nothing held: wait for data before renting a buffer
+            if (!waitOnly)
+            {
+                MakeRoom();
+            }
+
             int received;
             var error = SocketError.Success;
             Volatile.Write(ref _receiving, 1);
             try
             {
                 using var link = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), cancel);
-                received = await _connection.Socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None, cancel.Token).ConfigureAwait(false);
+                received = await _connection.Socket.ReceiveAsync(waitOnly ? Memory<byte>.Empty : _buffer.AsMemory(_end), SocketFlags.None, cancel.Token).ConfigureAwait(false);
+                if (waitOnly)
+                {
+                    Volatile.Write(ref _receiving, 0);
+                    _ = TryReceive(); // the loop returns what arrived, or waits again if another reader raced
+                    continue;
+                }
             }
             catch (OperationCanceledException)
             {

@@ -13,7 +13,6 @@ namespace Bridge.Server.Transport;
 internal sealed class SocketWriter : PipeWriter
 {
     private const int MinimumSize = 4096;
-    private const int KeepSize = 64 * 1024; // a larger array goes back to the pool after its flush
 
     private readonly SocketConnection _connection;
     private byte[] _buffer = [];
@@ -122,10 +121,11 @@ internal sealed class SocketWriter : PipeWriter
         return new FlushResult(isCanceled: false, isCompleted: true);
     }
 
+    // All sent: the array goes back to the pool, so a connection waiting between requests holds none.
     private void Sent()
     {
         _written = 0;
-        if (_buffer.Length > KeepSize)
+        if (_buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = [];
