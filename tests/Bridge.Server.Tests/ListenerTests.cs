@@ -91,6 +91,25 @@ public sealed class ListenerTests
     }
 
     [Fact]
+    public async Task A_socket_file_taken_over_by_a_newer_server_is_left_in_place_on_stop()
+    {
+        await using var server = await TestServer.StartEchoAsync();
+
+        // A restart that overlaps: the new server replaces the file before the old one has stopped.
+        File.Delete(server.SocketPath);
+        using var newer = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        newer.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(server.SocketPath));
+        newer.Listen(1);
+        await server.Server.StopAsync();
+
+        Assert.True(File.Exists(server.SocketPath));
+        using var client = await server.ConnectAsync(); // still the newer server's socket
+        Assert.True(client.Connected);
+        await server.Logs.WaitForAsync(407); // "Left the socket file ... in place"
+        Assert.False(server.Logs.Has(405));
+    }
+
+    [Fact]
     public async Task An_abstract_unix_socket_serves_requests()
     {
         var name = "bridge-test-" + Guid.NewGuid().ToString("N");

@@ -25,10 +25,9 @@ internal static class ListenSocketFactory
                 return inherited;
             case ListenAddressKind.UnixPath:
                 RemoveStaleSocket(address.Path!, logger);
-                var unix = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+                var unix = UnixFileSystem.BindUnixSocket(address.Path!);
                 try
                 {
-                    unix.Bind(address.EndPoint!);
                     ApplyPermissions(address.Path!, options);
                     unix.Listen(options.Backlog);
                     return unix;

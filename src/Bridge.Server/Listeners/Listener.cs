@@ -19,6 +19,7 @@ internal sealed class Listener : IAsyncDisposable
     private readonly Socket _socket;
     private readonly AcceptorThreads _acceptors;
     private readonly bool _ip;
+    private readonly (ulong Device, ulong Inode, long Seconds, long Nanoseconds)? _identity; // of the socket file this server created
 
     private Listener(ServerContext server, ConnectionManager connections, FrontEndAllowList allowList, ListenerInfo info, Socket socket, int maxThreads)
     {
@@ -28,6 +29,7 @@ internal sealed class Listener : IAsyncDisposable
         Info = info;
         _socket = socket;
         _ip = socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6;
+        _identity = info.Address.Path is { } path ? UnixFileSystem.SocketIdentity(path) : null;
         _acceptors = new AcceptorThreads(socket, "Bridge I/O " + info.Name, maxThreads, Serve, connections.TakeSlot, connections.ReleaseSlot);
     }
 
@@ -79,9 +81,18 @@ internal sealed class Listener : IAsyncDisposable
     /// </summary>
     public async Task StopAsync()
     {
-        if (Info.Address.Path is { } path && ListenSocketFactory.RemoveSocketFile(path))
+        // Only the file this server created: a server started on the same path since (a restart that overlaps
+        // this stop) keeps its socket.
+        if (Info.Address.Path is { } path)
         {
-            _server.HostingLogger.SocketRemoved(path);
+            if (UnixFileSystem.SocketIdentity(path) is { } current && current != _identity)
+            {
+                _server.HostingLogger.SocketReplaced(path);
+            }
+            else if (ListenSocketFactory.RemoveSocketFile(path))
+            {
+                _server.HostingLogger.SocketRemoved(path);
+            }
         }
 
         // An inherited fd: socket is shared with the other workers of a supervisor: what is queued on it is

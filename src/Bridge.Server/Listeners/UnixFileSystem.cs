@@ -29,6 +29,53 @@ internal static partial class UnixFileSystem
         return (mode & FileTypeMask) == SocketType;
     }
 
+    /// <summary>
+    /// What tells one socket file from another at the same path: device, inode and modification time (set when
+    /// the socket is bound; chmod/chown leave it). The inode alone is not enough: a path deleted and bound again
+    /// often gets the freed inode back. Null if there is no socket at <paramref name="path"/>.
+    /// </summary>
+    public static unsafe (ulong Device, ulong Inode, long Seconds, long Nanoseconds)? SocketIdentity(string path)
+    {
+        var buffer = stackalloc byte[StatBufferSize];
+        if (IsSocket(path) != true || lstat(path, buffer) != 0)
+        {
+            return null;
+        }
+
+        // st_dev and st_ino lead, and st_mtim is at 88, on both x86-64 and arm64.
+        return (*(ulong*)buffer, *(ulong*)(buffer + 8), *(long*)(buffer + 88), *(long*)(buffer + 96));
+    }
+
+    /// <summary>
+    /// A stream socket bound to <paramref name="path"/>. Bound here rather than with <c>Socket.Bind</c>, which
+    /// makes .NET delete the path when the socket is disposed, even if another server has bound it since: Bridge
+    /// removes its socket file itself, and only if it is still the one it created.
+    /// </summary>
+    public static unsafe System.Net.Sockets.Socket BindUnixSocket(string path)
+    {
+        const int AfUnix = 1;
+        const int SockStream = 1;
+        const int SockCloexec = 0x80000;
+        var address = stackalloc byte[110]; // struct sockaddr_un: sa_family_t, then 108 bytes of path
+        new Span<byte>(address, 110).Clear();
+        *(ushort*)address = AfUnix;
+        var length = System.Text.Encoding.UTF8.GetBytes(path, new Span<byte>(address + 2, 107));
+        var fd = socket(AfUnix, SockStream | SockCloexec, 0);
+        if (fd < 0)
+        {
+            throw new IOException($"Cannot create a Unix socket: {Marshal.GetPInvokeErrorMessage(Marshal.GetLastPInvokeError())}.");
+        }
+
+        if (bind(fd, address, 2 + length + 1) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            _ = close(fd);
+            throw new IOException($"Cannot bind the socket {path}: {Marshal.GetPInvokeErrorMessage(errno)}.");
+        }
+
+        return new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(fd, ownsHandle: true));
+    }
+
     /// <summary>Sets owner and/or group (null leaves either as it is).</summary>
     public static void ChangeOwner(string path, string? owner, string? group)
     {
@@ -64,6 +111,15 @@ internal static partial class UnixFileSystem
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static unsafe partial int lstat(string path, byte* buffer);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static partial int socket(int domain, int type, int protocol);
+
+    [LibraryImport("libc", SetLastError = true)]
+    private static unsafe partial int bind(int fd, byte* address, int length);
+
+    [LibraryImport("libc")]
+    private static partial int close(int fd);
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static partial int chown(string path, int owner, int group);

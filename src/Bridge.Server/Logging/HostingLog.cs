@@ -19,6 +19,9 @@ internal static partial class HostingLog
     [LoggerMessage(405, LogLevel.Information, "Removed the socket file {Path}.")]
     public static partial void SocketRemoved(this ILogger logger, string path);
 
+    [LoggerMessage(407, LogLevel.Warning, "Left the socket file {Path} in place: it is no longer the socket this server created (another server now listens there).")]
+    public static partial void SocketReplaced(this ILogger logger, string path);
+
     [LoggerMessage(406, LogLevel.Information, "Stopped.")]
     public static partial void Stopped(this ILogger logger);
 }
