@@ -107,7 +107,7 @@ public sealed class SocketConnectionTests : IDisposable
     public async Task A_message_larger_than_the_first_buffer_is_held_whole_until_consumed()
     {
         var message = Pattern(200_000);
-        var send = Task.Run(() => _peer.Send(message));
+        var send = _peer.SendAsync(message); // asynchronous: no pool thread blocked beside other tests
         ReadResult result;
         while (true)
         {
@@ -134,7 +134,7 @@ public sealed class SocketConnectionTests : IDisposable
 
         var flush = _connection.Output.FlushAsync();
         Assert.False(flush.IsCompleted); // the peer has not read yet: the send buffer is full
-        var received = await Task.Run(() => ReceiveExactly(_peer, message.Length)).WaitAsync(Timeout);
+        var received = await ReceiveExactlyAsync(_peer, message.Length).WaitAsync(Timeout);
         var result = await flush.AsTask().WaitAsync(Timeout);
 
         Assert.False(result.IsCompleted);
@@ -219,13 +219,13 @@ public sealed class SocketConnectionTests : IDisposable
         return (server, peer);
     }
 
-    private static byte[] ReceiveExactly(Socket socket, int length)
+    private static async Task<byte[]> ReceiveExactlyAsync(Socket socket, int length)
     {
         var buffer = new byte[length];
         var read = 0;
         while (read < length)
         {
-            var n = socket.Receive(buffer.AsSpan(read, Math.Min(length - read, 8192)));
+            var n = await socket.ReceiveAsync(buffer.AsMemory(read, Math.Min(length - read, 8192)));
             if (n == 0)
             {
                 break;
@@ -234,7 +234,7 @@ public sealed class SocketConnectionTests : IDisposable
             read += n;
             if (read % (256 * 1024) < 8192)
             {
-                Thread.Sleep(1); // a slow reader
+                await Task.Delay(1); // a slow reader
             }
         }
 
