@@ -14,8 +14,8 @@ namespace Bridge.Server.Transport;
 /// </summary>
 internal sealed class AcceptorThreads : IDisposable
 {
-    /// <summary>How long a surplus thread waits for a connection before it leaves.</summary>
-    public const int IdleTimeoutMs = 10_000;
+    /// <summary>How long a surplus thread stays parked (or waits for a connection) before it leaves.</summary>
+    public const int DefaultIdleTimeoutMs = 10_000;
 
     private readonly Socket _listen;
     private readonly Action<Socket> _serve;
@@ -35,8 +35,10 @@ internal sealed class AcceptorThreads : IDisposable
     /// <param name="serve">Runs an accepted connection inline, on the accepting thread.</param>
     /// <param name="takeSlot">Waits for a connection slot (false when stopping).</param>
     /// <param name="releaseSlot">Gives back a slot taken for a connection that was never accepted.</param>
-    public AcceptorThreads(Socket listen, string name, int maxThreads, Action<Socket> serve, Func<CancellationToken, bool> takeSlot, Action releaseSlot)
+    /// <param name="idleTimeoutMs">How long a surplus thread stays before it ends.</param>
+    public AcceptorThreads(Socket listen, string name, int maxThreads, Action<Socket> serve, Func<CancellationToken, bool> takeSlot, Action releaseSlot, int idleTimeoutMs = DefaultIdleTimeoutMs)
     {
+        IdleTimeoutMs = idleTimeoutMs;
         _listen = listen;
         _name = name;
         MaxThreads = Math.Max(2, maxThreads);
@@ -49,6 +51,8 @@ internal sealed class AcceptorThreads : IDisposable
     public int MaxThreads { get; }
 
     public int MaxIdle { get; }
+
+    public int IdleTimeoutMs { get; }
 
     /// <summary>Threads alive (accepting or serving).</summary>
     public int ThreadCount => Volatile.Read(ref _total);
