@@ -10,6 +10,9 @@ internal sealed class IoThread
     [ThreadStatic]
     private static IoThread? t_current;
 
+    private readonly Lock _wakeLock = new();
+    private bool _ended;
+
     public IoThread(AcceptorThreads owner)
     {
         Owner = owner;
@@ -26,7 +29,20 @@ internal sealed class IoThread
     /// <summary>Set (under the set's lock) when a parked thread is taken back into service.</summary>
     public bool Unparked { get; set; }
 
-    public void Wake() => Native.Signal(WakeFd);
+    /// <summary>
+    /// Interrupts the thread's wait. Safe at any time: once the thread has ended (and its descriptor is closed, its
+    /// number perhaps reused by a new socket) a late call does nothing rather than write into someone else's file.
+    /// </summary>
+    public void Wake()
+    {
+        lock (_wakeLock)
+        {
+            if (!_ended)
+            {
+                Native.Signal(WakeFd);
+            }
+        }
+    }
 
     public void Run(Action<IoThread> body)
     {
@@ -38,7 +54,11 @@ internal sealed class IoThread
         finally
         {
             t_current = null;
-            Native.Close(WakeFd);
+            lock (_wakeLock)
+            {
+                _ended = true;
+                Native.Close(WakeFd);
+            }
         }
     }
 }
