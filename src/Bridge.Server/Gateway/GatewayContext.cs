@@ -220,21 +220,9 @@ public sealed class GatewayContext
             return default; // nothing can follow a body that reached its Content-Length
         }
 
-        ThrowIfResponseClosed();
-        if (!Response.HasStarted)
-        {
-            await Response.RunOnStartingAsync().ConfigureAwait(false);
-        }
-
-        await _channel.AcquireAsync(cancellationToken).ConfigureAwait(false);
+        await AcquireStartedAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            ThrowIfResponseClosed();
-            if (!Response.HasStarted)
-            {
-                WriteHead(final: false);
-            }
-
             SendBuffered();
             if (Response.ContentLength is { } declared && !_suppressBody && Writer.BytesWritten == declared)
             {
@@ -260,13 +248,25 @@ public sealed class GatewayContext
     /// </summary>
     internal async ValueTask StartResponseAsync(CancellationToken cancellationToken)
     {
-        ThrowIfResponseClosed();
         if (Response.HasStarted)
         {
+            ThrowIfResponseClosed();
             return;
         }
 
-        await Response.RunOnStartingAsync().ConfigureAwait(false);
+        await AcquireStartedAsync(cancellationToken).ConfigureAwait(false);
+        _channel.Release();
+    }
+
+    // Runs OnStarting (once), takes the channel and writes the head if it is not yet written; returns holding it.
+    private async ValueTask AcquireStartedAsync(CancellationToken cancellationToken)
+    {
+        ThrowIfResponseClosed();
+        if (!Response.HasStarted)
+        {
+            await Response.RunOnStartingAsync().ConfigureAwait(false);
+        }
+
         await _channel.AcquireAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -276,9 +276,10 @@ public sealed class GatewayContext
                 WriteHead(final: false);
             }
         }
-        finally
+        catch
         {
             _channel.Release();
+            throw;
         }
     }
 
