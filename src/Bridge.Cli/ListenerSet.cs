@@ -56,7 +56,8 @@ internal sealed class ListenerSet : IDisposable
 
                     var socket = ListenSocketFactory.Create(address!, listenerOptions, logger);
                     var fd = (int)socket.SafeHandle.DangerousGetHandle();
-                    listeners.Add(Inheritable(new Listener(address!.Text, options.Protocol, options.Backlog, socket, fd, address.Path), logger));
+                    var identity = address!.Path is { } path ? ListenSocketFactory.IdentifySocketFile(path) : null;
+                    listeners.Add(Inheritable(new Listener(address.Text, options.Protocol, options.Backlog, socket, fd, address.Path, identity), logger));
                 }
             }
         }
@@ -76,7 +77,7 @@ internal sealed class ListenerSet : IDisposable
             listener.Socket.Dispose();
             if (listener.CreatedPath is not null)
             {
-                _ = ListenSocketFactory.RemoveSocketFile(listener.CreatedPath);
+                _ = ListenSocketFactory.RemoveOwnSocketFile(listener.CreatedPath, listener.CreatedIdentity, out _); // not one bound since by another server
             }
         }
     }

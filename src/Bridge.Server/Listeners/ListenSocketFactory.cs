@@ -66,6 +66,23 @@ internal static class ListenSocketFactory
         }
     }
 
+    /// <summary>What tells the socket file at <paramref name="path"/> from a later one at the same path; null if none.</summary>
+    public static (ulong Device, ulong Inode, long Seconds, long Nanoseconds)? IdentifySocketFile(string path) => UnixFileSystem.SocketIdentity(path);
+
+    /// <summary>
+    /// Removes the socket file at <paramref name="path"/> only if it is still the one <paramref name="identity"/>
+    /// names: a server started on the same path since (a restart that overlaps this stop) keeps its socket.
+    /// </summary>
+    /// <param name="path">The socket file's path.</param>
+    /// <param name="identity">What <see cref="IdentifySocketFile"/> said right after it was created.</param>
+    /// <param name="replaced">True when another socket now sits at the path (it is left in place).</param>
+    public static bool RemoveOwnSocketFile(string path, (ulong Device, ulong Inode, long Seconds, long Nanoseconds)? identity, out bool replaced)
+    {
+        var current = UnixFileSystem.SocketIdentity(path);
+        replaced = current is not null && current != identity;
+        return !replaced && RemoveSocketFile(path);
+    }
+
     /// <summary>Removes the socket file at <paramref name="path"/> if it is still a socket.</summary>
     public static bool RemoveSocketFile(string path) => UnixFileSystem.IsSocket(path) == true && TryDelete(path);
 

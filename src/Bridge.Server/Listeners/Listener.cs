@@ -29,7 +29,7 @@ internal sealed class Listener : IAsyncDisposable
         Info = info;
         _socket = socket;
         _ip = socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6;
-        _identity = info.Address.Path is { } path ? UnixFileSystem.SocketIdentity(path) : null;
+        _identity = info.Address.Path is { } path ? ListenSocketFactory.IdentifySocketFile(path) : null;
         _acceptors = new AcceptorThreads(socket, "Bridge I/O " + info.Name, maxThreads, Serve, connections.TakeSlot, connections.ReleaseSlot);
     }
 
@@ -85,13 +85,13 @@ internal sealed class Listener : IAsyncDisposable
         // this stop) keeps its socket.
         if (Info.Address.Path is { } path)
         {
-            if (UnixFileSystem.SocketIdentity(path) is { } current && current != _identity)
-            {
-                _server.HostingLogger.SocketReplaced(path);
-            }
-            else if (ListenSocketFactory.RemoveSocketFile(path))
+            if (ListenSocketFactory.RemoveOwnSocketFile(path, _identity, out var replaced))
             {
                 _server.HostingLogger.SocketRemoved(path);
+            }
+            else if (replaced)
+            {
+                _server.HostingLogger.SocketReplaced(path);
             }
         }
 
