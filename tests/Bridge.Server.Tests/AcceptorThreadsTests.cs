@@ -35,15 +35,14 @@ public sealed class AcceptorThreadsTests : IDisposable
             Interlocked.Increment(ref served);
             hold.Wait(Timeout); // this thread stays with its connection, as a blocking read would
             socket.Dispose();
-        }, _ => true, () => { }, idleTimeoutMs: 300);
+        }, _ => true, () => { }, idleTimeoutMs: 2_000);
         acceptors.Start();
 
-        await BurstAsync(8, hold, () => Volatile.Read(ref served), 8);
-        var afterFirst = acceptors.ThreadCount;
-        Assert.True(afterFirst >= 8, $"8 connections held at once need 8 threads, had {afterFirst}");
+        var held = await BurstAsync(8, hold, () => Volatile.Read(ref served), 8, () => acceptors.ThreadCount);
+        Assert.True(held >= 8, $"8 connections held at once need 8 threads, had {held}");
 
         Volatile.Write(ref burst, 2);
-        await BurstAsync(8, hold, () => Volatile.Read(ref served), 16);
+        await BurstAsync(8, hold, () => Volatile.Read(ref served), 16, () => acceptors.ThreadCount);
         var first = threads.Where(t => t.Burst == 1).Select(t => t.Thread).ToHashSet();
         var fresh = threads.Where(t => t.Burst == 2 && !first.Contains(t.Thread)).Count();
         Assert.True(fresh <= 1, $"the second burst runs on the first one's (parked) threads; {fresh} new");
@@ -54,11 +53,12 @@ public sealed class AcceptorThreadsTests : IDisposable
             await Task.Delay(50);
         }
 
-        Assert.Equal(acceptors.MaxIdle, acceptors.ThreadCount); // the surplus ended after 300 ms idle
+        Assert.Equal(acceptors.MaxIdle, acceptors.ThreadCount); // the surplus ended after 2 s idle
         await acceptors.StopAsync();
     }
 
-    private async Task BurstAsync(int count, ManualResetEventSlim hold, Func<int> served, int expected)
+    // Connects count clients whose connections each hold a thread; returns the threads alive while all are held.
+    private async Task<int> BurstAsync(int count, ManualResetEventSlim hold, Func<int> served, int expected, Func<int> threads)
     {
         hold.Reset();
         var clients = new List<Socket>();
@@ -76,6 +76,7 @@ public sealed class AcceptorThreadsTests : IDisposable
         }
 
         Assert.Equal(expected, served()); // all held at once: one thread each
+        var alive = threads();
         hold.Set();
         foreach (var client in clients)
         {
@@ -83,5 +84,6 @@ public sealed class AcceptorThreadsTests : IDisposable
         }
 
         await Task.Delay(100); // the threads finish and park
+        return alive;
     }
 }
