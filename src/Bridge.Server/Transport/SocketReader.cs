@@ -125,13 +125,8 @@ internal sealed class SocketReader : PipeReader
 
     internal void ReturnBuffer()
     {
-        // A receive still in flight (an app reading after its connection was torn down) keeps the array.
-        if (Volatile.Read(ref _receiving) == 0 && _buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-        }
-
-        _buffer = [];
+        ReleaseEmptyBuffer();
+        _buffer = []; // a receive still in flight (an app reading after its connection was torn down) keeps the array
         _start = _end = 0;
     }
 

@@ -84,16 +84,7 @@ internal sealed class SocketWriter : PipeWriter
 
     public override void Complete(Exception? exception = null) => _completed = true;
 
-    internal void ReturnBuffer()
-    {
-        if (_buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-        }
-
-        _buffer = [];
-        _written = 0;
-    }
+    internal void ReturnBuffer() => Sent(); // what was not sent is dropped with the connection
 
     private async ValueTask<FlushResult> FlushSlowAsync(int sent, CancellationToken cancellationToken)
     {
