@@ -1,3 +1,4 @@
+using Bridge.Hosting;
 using Bridge.Server;
 using Bridge.Server.Options;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -19,6 +20,7 @@ internal sealed class BridgeAspNetCoreServer : IServer
     private readonly TimeProvider _timeProvider;
     private readonly ServerAddressesFeature _addresses = new();
     private BridgeServer? _server;
+    private SupervisorAgent? _agent;
 
     public BridgeAspNetCoreServer(IOptions<BridgeOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
@@ -42,9 +44,23 @@ internal sealed class BridgeAspNetCoreServer : IServer
         {
             _addresses.Addresses.Add(address);
         }
+
+        _agent = SupervisorAgent.Start(_server, _timeProvider); // under `bridge run`: this worker accepts now
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => _server?.StopAsync(cancellationToken) ?? Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_agent is { } agent)
+        {
+            agent.Stopping();
+            await agent.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_server is not null)
+        {
+            await _server.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     public void Dispose() => _server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
 

@@ -175,7 +175,7 @@ internal sealed class BridgeHttpFeatures<TContext> : FeatureCollectionBase,
     }
 
     // As Kestrel: the head is written, and sent with the first flush (usually the body's), not on its own.
-    public Task StartAsync(CancellationToken cancellationToken = default) => _context.StartResponseAsync(cancellationToken).AsTask();
+    public Task StartAsync(CancellationToken cancellationToken = default) => _context.Response.StartAsync(flush: false, cancellationToken);
 
     public Task SendFileAsync(string path, long offset, long? count, CancellationToken cancellationToken = default)
         => SendFileFallback.SendFileAsync(Stream, path, offset, count, cancellationToken);

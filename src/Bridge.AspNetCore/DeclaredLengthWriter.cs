@@ -52,9 +52,9 @@ internal sealed class DeclaredLengthWriter : PipeWriter
 
     private void Check(int bytes)
     {
-        if (!_isHead && !_context.Response.HasStarted && _headers.ContentLength is { } declared && _context.Writer.BytesWritten + bytes > declared)
+        if (!_isHead && !_context.Response.HasStarted && _headers.ContentLength is { } declared && _context.Response.BytesWritten + bytes > declared)
         {
-            throw new InvalidOperationException($"Response Content-Length mismatch: too many bytes written ({_context.Writer.BytesWritten + bytes} of {declared}).");
+            throw new InvalidOperationException($"Response Content-Length mismatch: too many bytes written ({_context.Response.BytesWritten + bytes} of {declared}).");
         }
     }
 }

@@ -1,5 +1,6 @@
 using Bridge.Server.Gateway;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Http;
 
 namespace Bridge.AspNetCore;
 
@@ -33,10 +34,17 @@ internal sealed class HttpApplicationAdapter<TContext>(IHttpApplication<TContext
         {
             await application.ProcessRequestAsync(httpContext).ConfigureAwait(false);
         }
+        catch (BadHttpRequestException ex)
+        {
+            // ASP.NET Core's refusal of a request ([RequestSizeLimit], a bad form...): Bridge answers its status if
+            // the response has not started, and logs it as a client fault.
+            features.Error = ex;
+            throw new RequestRejectedException(ex.StatusCode, ex.Message, ex);
+        }
         catch (Exception ex)
         {
             features.Error = ex;
-            throw; // Bridge answers 500 (or the BadHttpRequestException's status) if the response has not started
+            throw; // Bridge answers 500 if the response has not started
         }
     }
 }

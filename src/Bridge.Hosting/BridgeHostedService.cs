@@ -18,14 +18,28 @@ internal sealed class BridgeHostedService(
     TimeProvider timeProvider) : IHostedService, IAsyncDisposable
 {
     private BridgeServer? _server;
+    private SupervisorAgent? _agent;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public async Task StartAsync(CancellationToken cancellationToken)
     {
         _server = new BridgeServer(options.Value, application, loggerFactory, timeProvider);
-        return _server.StartAsync(cancellationToken);
+        await _server.StartAsync(cancellationToken).ConfigureAwait(false);
+        _agent = SupervisorAgent.Start(_server, timeProvider); // under `bridge run`: this worker accepts now
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => _server?.StopAsync(cancellationToken) ?? Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_agent is { } agent)
+        {
+            agent.Stopping();
+            await agent.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_server is not null)
+        {
+            await _server.StopAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

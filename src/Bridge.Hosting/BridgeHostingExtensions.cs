@@ -45,10 +45,11 @@ public static class BridgeHostingExtensions
     }
 
     /// <summary>
-    /// The options alone: bound from the <c>Bridge</c> section, then the short command-line keys (<c>--listen</c>,
-    /// ...), then <paramref name="configure"/>; validated at start. Shared with the ASP.NET Core server.
+    /// The options alone, for a host that runs its own server over them (the ASP.NET Core server does): bound from
+    /// the <c>Bridge</c> section, then the short command-line keys (<c>--listen</c>, ...), then
+    /// <paramref name="configure"/>; validated at start.
     /// </summary>
-    internal static IServiceCollection AddBridgeOptions(this IServiceCollection services, Action<BridgeOptions>? configure)
+    public static IServiceCollection AddBridgeOptions(this IServiceCollection services, Action<BridgeOptions>? configure)
     {
         services.AddOptions<BridgeOptions>().BindConfiguration(BridgeOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<BridgeOptions>, BridgeShorthandConfiguration>());

@@ -66,6 +66,10 @@ internal sealed class BridgeOptionsValidator : IValidateOptions<BridgeOptions>
         Check(limits.MaxRequestBodySize is null or >= 0, "MaxRequestBodySize", "0 or more, or empty for no limit");
         Check(limits.RequestHeadTimeout > TimeSpan.Zero, "RequestHeadTimeout", "positive");
         Check(limits.BodyReadStallTimeout > TimeSpan.Zero, "BodyReadStallTimeout", "positive");
+        Check(limits.MinRequestBodyDataRate is null or > 0, "MinRequestBodyDataRate", "positive (bytes per second), or empty for none");
+        Check(limits.MinRequestBodyDataRateGracePeriod >= TimeSpan.Zero, "MinRequestBodyDataRateGracePeriod", "0 or more");
+        Check(limits.MinResponseDataRate is null or > 0, "MinResponseDataRate", "positive (bytes per second), or empty for none");
+        Check(limits.MinResponseDataRateGracePeriod >= TimeSpan.Zero, "MinResponseDataRateGracePeriod", "0 or more");
         Check(limits.FastCgiKeepAliveTimeout > TimeSpan.Zero, "FastCgiKeepAliveTimeout", "positive (keep it above nginx's keepalive_timeout, 60 s)");
         Check(limits.MaxConcurrentConnections >= 1, "MaxConcurrentConnections", "at least 1");
         Check(limits.MaxIoThreads >= 2, "MaxIoThreads", "at least 2 (one serves while another accepts)");

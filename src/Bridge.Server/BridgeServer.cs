@@ -1,8 +1,8 @@
 using Bridge.Server.Connections;
 using Bridge.Server.Gateway;
-using Bridge.Server.Hosting;
 using Bridge.Server.Listeners;
 using Bridge.Server.Logging;
+using Bridge.Server.Metrics;
 using Bridge.Server.Options;
 using Microsoft.Extensions.Logging;
 
@@ -18,7 +18,6 @@ public sealed class BridgeServer : IAsyncDisposable
     private readonly ILoggerFactory _loggerFactory;
     private readonly ConnectionManager _connections;
     private readonly List<Listener> _listeners = [];
-    private SupervisorAgent? _agent;
     private int _state; // 0 new, 1 started, 2 stopped
 
     /// <summary>Creates a server; nothing is bound until <see cref="StartAsync"/>.</summary>
@@ -37,6 +36,9 @@ public sealed class BridgeServer : IAsyncDisposable
 
     /// <summary>Open connections.</summary>
     public int ConnectionCount => _connections.Count;
+
+    /// <summary>Request counters (requests, in flight, exceptions, time), for a supervisor or a dashboard.</summary>
+    public ServerStatistics Statistics => _server.Statistics;
 
     /// <summary>Binds every listener (all or none) and starts accepting.</summary>
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -68,9 +70,6 @@ public sealed class BridgeServer : IAsyncDisposable
         {
             listener.Start();
         }
-
-        // Under `bridge run`: tell the supervisor this worker accepts, then report its counters.
-        _agent = SupervisorAgent.Start(_server.Statistics, _server.Time);
     }
 
     /// <summary>
@@ -82,12 +81,6 @@ public sealed class BridgeServer : IAsyncDisposable
         if (Interlocked.Exchange(ref _state, 2) != 1)
         {
             return;
-        }
-
-        if (_agent is { } agent)
-        {
-            agent.Stopping();
-            await agent.DisposeAsync().ConfigureAwait(false);
         }
 
         await CloseListenersAsync().ConfigureAwait(false);

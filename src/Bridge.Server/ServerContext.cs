@@ -34,8 +34,24 @@ internal sealed class ServerContext
         HeadTimeoutTicks = ToTicks(Limits.RequestHeadTimeout);
         BodyStallTicks = ToTicks(Limits.BodyReadStallTimeout);
         KeepAliveTicks = ToTicks(Limits.FastCgiKeepAliveTimeout);
+        MinBodyRate = Limits.MinRequestBodyDataRate;
+        MinBodyRateGraceTicks = ToTicks(Limits.MinRequestBodyDataRateGracePeriod);
+        MinResponseRate = Limits.MinResponseDataRate;
+        MinResponseRateGraceTicks = ToTicks(Limits.MinResponseDataRateGracePeriod);
         Statistics = new ServerStatistics(time);
+        CloseWatcher = new Transport.CloseWatcher(ConnectionLogger);
     }
+
+    /// <summary>Watches running uwsgi requests' sockets for nginx's close (one thread, started on first use).</summary>
+    public Transport.CloseWatcher CloseWatcher { get; }
+
+    public double? MinBodyRate { get; }
+
+    public long MinBodyRateGraceTicks { get; }
+
+    public double? MinResponseRate { get; }
+
+    public long MinResponseRateGraceTicks { get; }
 
     /// <summary>Request counters, reported to a supervisor (<c>bridge run</c>) once a second.</summary>
     public ServerStatistics Statistics { get; }

@@ -1,11 +1,12 @@
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
-using Bridge.Server;
+using Bridge.Hosting;
 using Bridge.Server.Gateway;
-using Bridge.Server.Hosting;
-using Bridge.Server.Options;
-using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace Bridge.Cli.Tests;
 
@@ -37,15 +38,12 @@ public sealed class SupervisorAgentTests : IDisposable
     public async Task Sends_ready_then_stats_that_count_requests_then_stopping()
     {
         var socketPath = Path.Combine(_directory.FullName, "app.sock");
-        var options = new BridgeOptions();
-        options.Listeners.Add(new BridgeListenerOptions { Address = "unix:" + socketPath, Protocol = ListenerProtocol.Uwsgi });
-        var application = new DelegateApplication(static context =>
+        using var host = BuildHost(socketPath, static context =>
         {
             context.Response.StatusCode = context.Request.Path == "/fail" ? throw new InvalidOperationException("fail") : 200;
             return Task.CompletedTask;
         });
-        var server = new BridgeServer(options, application, NullLoggerFactory.Instance);
-        await server.StartAsync();
+        await host.StartAsync();
         try
         {
             var ready = await ReceiveAsync();
@@ -73,7 +71,7 @@ public sealed class SupervisorAgentTests : IDisposable
             Assert.Equal(0, stats.GetProperty("oldestInFlightMs").GetDouble());
             Assert.Equal(3, stats.GetProperty("worker").GetInt32());
 
-            await server.StopAsync();
+            await host.StopAsync();
             JsonElement stopping;
             do
             {
@@ -85,7 +83,7 @@ public sealed class SupervisorAgentTests : IDisposable
         }
         finally
         {
-            await server.DisposeAsync();
+            await host.StopAsync();
         }
     }
 
@@ -94,12 +92,24 @@ public sealed class SupervisorAgentTests : IDisposable
     {
         Environment.SetEnvironmentVariable(SupervisorAgent.SocketVariable, Path.Combine(_directory.FullName, "nobody.sock"));
         var socketPath = Path.Combine(_directory.FullName, "app.sock");
-        var options = new BridgeOptions();
-        options.Listeners.Add(new BridgeListenerOptions { Address = "unix:" + socketPath, Protocol = ListenerProtocol.Uwsgi });
-        await using var server = new BridgeServer(options, new DelegateApplication(static _ => Task.CompletedTask), NullLoggerFactory.Instance);
-        await server.StartAsync();
+        using var host = BuildHost(socketPath, static _ => Task.CompletedTask);
+        await host.StartAsync();
         Assert.Equal(200, (await UwsgiWire.SendAsync(new UnixDomainSocketEndPoint(socketPath), TestRequest.Get("/"))).StatusCode);
-        await server.StopAsync();
+        await host.StopAsync();
+    }
+
+    // As a worker of `bridge run` is: a generic host with AddBridge(), which starts the agent once it accepts.
+    private static IHost BuildHost(string socketPath, GatewayRequestHandler handler)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Bridge:Listeners:0:Address"] = "unix:" + socketPath,
+            ["Bridge:Listeners:0:Protocol"] = "uwsgi",
+        });
+        builder.Services.AddBridge(handler);
+        return builder.Build();
     }
 
     private async Task<JsonElement> ReceiveAsync()

@@ -75,7 +75,7 @@ public sealed class LimitsTests
     {
         var time = new ManualTimeProvider();
         var app = new ProbeApplication(new Samples.Echo.EchoApplication());
-        await using var server = await TestServer.StartAsync(app, configure: (o, _) => o.Limits.BodyReadStallTimeout = TimeSpan.FromSeconds(10), time: time);
+        await using var server = await TestServer.StartAsync(app, configure: (o, _) => { o.Limits.BodyReadStallTimeout = TimeSpan.FromSeconds(10); o.Limits.MinRequestBodyDataRate = null; }, time: time);
         using var socket = await server.ConnectAsync();
         var whole = UwsgiWire.Encode(new TestRequest("POST", "/upload") { Body = new byte[10_000] });
         await Wire.SendAsync(socket, whole.AsMemory(0, whole.Length - 5000));
@@ -96,7 +96,7 @@ public sealed class LimitsTests
     {
         var time = new ManualTimeProvider();
         var app = new ProbeApplication(new Samples.Echo.EchoApplication());
-        await using var server = await TestServer.StartAsync(app, configure: (o, _) => o.Limits.BodyReadStallTimeout = TimeSpan.FromSeconds(10), time: time);
+        await using var server = await TestServer.StartAsync(app, configure: (o, _) => { o.Limits.BodyReadStallTimeout = TimeSpan.FromSeconds(10); o.Limits.MinRequestBodyDataRate = null; }, time: time);
         using var socket = await server.ConnectAsync();
         var request = new TestRequest("POST", "/upload") { Body = new byte[10_000] };
         byte[] partial = [.. FastCgiWire.Begin(1, keepConnection: true),

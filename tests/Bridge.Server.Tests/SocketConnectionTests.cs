@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using Bridge.Server.Transport;
-using Microsoft.AspNetCore.Connections;
 
 namespace Bridge.Server.Tests;
 
@@ -14,19 +13,22 @@ public sealed class SocketConnectionTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly Socket _peer;
+    private readonly CloseWatcher _watcher = new(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
     private readonly SocketConnection _connection;
 
     public SocketConnectionTests()
     {
         var (server, peer) = SocketPair();
         _peer = peer;
-        _connection = new SocketConnection(server, owner: null);
+        _connection = new SocketConnection(server, owner: null, TimeProvider.System, _watcher);
     }
 
     public void Dispose()
     {
-        _connection.Close();
+        _connection.CloseSocket();
+        _connection.ReleaseBuffers();
         _peer.Dispose();
+        _watcher.Dispose();
     }
 
     [Fact]
@@ -83,9 +85,9 @@ public sealed class SocketConnectionTests : IDisposable
         var closed = _connection.ConnectionClosed;
         var pending = _connection.Input.ReadAsync();
 
-        _connection.Abort(new ConnectionAbortedException("test abort"));
+        _connection.Abort("test abort");
 
-        var error = await Assert.ThrowsAsync<ConnectionAbortedException>(() => pending.AsTask().WaitAsync(Timeout));
+        var error = await Assert.ThrowsAsync<RequestAbortedException>(() => pending.AsTask().WaitAsync(Timeout));
         Assert.Equal("test abort", error.Message);
         Assert.True(closed.IsCancellationRequested);
     }
@@ -171,11 +173,11 @@ public sealed class SocketConnectionTests : IDisposable
         using var acceptors = new AcceptorThreads(listen, "test I/O", 4, socket =>
         {
             socket.Blocking = false;
-            var connection = new SocketConnection(socket, IoThread.Current);
+            var connection = new SocketConnection(socket, IoThread.Current, TimeProvider.System);
             served.SetResult(connection);
             var read = connection.Input.ReadAsync(); // blocks this thread: nothing has been sent
             outcome.SetResult((read.IsCompleted, read.Result.IsCanceled));
-            connection.Close();
+            connection.CloseSocket();
         }, _ => true, () => { });
         acceptors.Start();
         using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);

@@ -124,7 +124,7 @@ internal sealed class StatsServer : IAsyncDisposable
     // A socket file left by a supervisor that did not stop cleanly is replaced; a live one, or any other file, is not.
     private static void RemoveStaleSocket(string path)
     {
-        if (UnixFileSystem.IsSocket(path) != true)
+        if (!ListenSocketFactory.IsSocketFile(path))
         {
             return;
         }

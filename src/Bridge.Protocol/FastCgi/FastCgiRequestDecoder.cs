@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Bridge.Protocol.Gateway;
 
 namespace Bridge.Protocol.FastCgi;
 
@@ -74,6 +75,24 @@ public sealed class FastCgiRequestDecoder : IDisposable
 
         frame = default;
         return false;
+    }
+
+    /// <summary>
+    /// Decodes the PARAMS of active request <paramref name="requestId"/> into <paramref name="variables"/> (cleared
+    /// now): the caller owns them for as long as its request needs them, beyond <see cref="Complete"/>; the decoder
+    /// writes into them only until the request's PARAMS are complete. Without it, a request's variables are the
+    /// decoder's own and are reused once the id is completed. Call after the BEGIN_REQUEST frame, before PARAMS.
+    /// </summary>
+    public void UseVariables(ushort requestId, GatewayVariables variables)
+    {
+        ArgumentNullException.ThrowIfNull(variables);
+        var request = Find(requestId) ?? throw new InvalidOperationException($"FastCGI request {requestId} is not active.");
+        if (request.ParamsLength > 0 || request.ParamsComplete)
+        {
+            throw new InvalidOperationException($"FastCGI request {requestId} has begun its PARAMS already.");
+        }
+
+        request.Use(variables);
     }
 
     /// <summary>

@@ -6,6 +6,8 @@ namespace Bridge.Protocol.FastCgi;
 /// <summary>
 /// What the decoder remembers of one active request: its id, how far its streams got, and the PARAMS bytes
 /// gathered so far (a name-value pair may straddle records at any byte, so pairs are read from the whole stream).
+/// PARAMS decode into the variables the caller gave for this request (<see cref="FastCgiRequestDecoder.UseVariables"/>),
+/// which stay the caller's, or else into the state's own, which are reused when the id is next taken.
 /// </summary>
 internal sealed class FastCgiRequestState : IDisposable
 {
@@ -21,7 +23,10 @@ internal sealed class FastCgiRequestState : IDisposable
 
     public int ParamsLength { get; private set; }
 
-    public GatewayVariables Variables { get; } = new();
+    private GatewayVariables? _own;
+    private GatewayVariables? _given;
+
+    public GatewayVariables Variables => _given ?? (_own ??= new GatewayVariables());
 
     public void Activate(ushort requestId)
     {
@@ -30,10 +35,21 @@ internal sealed class FastCgiRequestState : IDisposable
         ParamsComplete = false;
         StdinComplete = false;
         ParamsLength = 0;
-        Variables.Clear();
+        _given = null; // the last request's variables are its owner's: never cleared or written here again
+        _own?.Clear();
     }
 
-    public void Deactivate() => Active = false;
+    public void Use(GatewayVariables variables)
+    {
+        variables.Clear();
+        _given = variables;
+    }
+
+    public void Deactivate()
+    {
+        Active = false;
+        _given = null;
+    }
 
     // Callers check the total against ProtocolLimits.MaxParamsSize from the record header first.
     public void AppendParams(in ReadOnlySequence<byte> content)
@@ -69,7 +85,9 @@ internal sealed class FastCgiRequestState : IDisposable
     {
         ReturnBuffer();
         _params = [];
-        Variables.Dispose();
+        _own?.Dispose();
+        _own = null;
+        _given = null;
     }
 
     private void Decode(ReadOnlySpan<byte> stream, in ProtocolLimits limits)

@@ -6,8 +6,6 @@ namespace Bridge.Server.Connections;
 /// <summary>One line per request when Bridge:AccessLog is on (method, target, status, bytes, duration; 499 when aborted).</summary>
 internal static class AccessLog
 {
-    private const int ClientClosedRequest = 499;
-
     public static void Write(ServerContext server, GatewayContext context)
     {
         if (!server.AccessLogEnabled)
@@ -18,13 +16,9 @@ internal static class AccessLog
         server.AccessLogger.AccessLine(
             context.Request.Method,
             context.Request.RawTarget,
-            StatusFor(context),
+            RequestExecution.StatusFor(context),
             context.Writer.BytesWritten,
             server.ElapsedMilliseconds(context.StartTimestamp),
             context.Gateway == GatewayProtocol.Uwsgi ? "uwsgi" : "fastcgi");
     }
-
-    // nginx's 499 "client closed request": an aborted request whose answer never reached anyone.
-    private static int StatusFor(GatewayContext context)
-        => context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted ? ClientClosedRequest : context.Response.StatusCode;
 }

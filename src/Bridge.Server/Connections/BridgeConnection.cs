@@ -1,16 +1,21 @@
-using System.IO.Pipelines;
+using System.Net.Sockets;
 using Bridge.Protocol;
-using Bridge.Server.Gateway;
 using Bridge.Server.Logging;
 using Bridge.Server.Options;
-using Microsoft.AspNetCore.Connections;
+using Bridge.Server.Transport;
 
 namespace Bridge.Server.Connections;
 
 /// <summary>
 /// One accepted connection: finds out what it speaks, hands it to the protocol's processor, enforces its
-/// timeouts when the heartbeat ticks, and tears it down. Run inline by the I/O thread that accepted it.
+/// timeouts and data rates when the heartbeat ticks, and tears it down. Run inline by the I/O thread that accepted it.
 /// </summary>
+/// <remarks>
+/// Ownership: the connection owns its socket, its two buffers and, while it runs, a pooled processor. The
+/// processor returns only when every request on the connection has finished its response; then the socket is
+/// closed, and the buffers and the processor go back to their pools if the processor says nothing can still reach
+/// them (no app abandoned at its deadline still runs). Otherwise they are left to the garbage collector.
+/// </remarks>
 internal sealed class BridgeConnection
 {
     private const long Never = long.MaxValue;
@@ -19,11 +24,13 @@ internal sealed class BridgeConnection
     private readonly ConnectionManager _manager;
     private long _headDeadline = Never;
     private long _idleDeadline = Never;
-    private long _bodyReadSince;
+    private long _bodyReadSince;   // the body read under way started waiting (0: none)
+    private long _bodyReadTicks;   // time the current body's reads have waited so far
+    private long _bodyBytesBase;   // bytes received when the current body began
     private volatile bool _stopRequested;
     private string? _id;
 
-    public BridgeConnection(long number, ConnectionContext transport, ListenerInfo listener, ServerContext server, ConnectionManager manager)
+    public BridgeConnection(long number, SocketConnection transport, ListenerInfo listener, ServerContext server, ConnectionManager manager)
     {
         Number = number;
         Transport = transport;
@@ -37,7 +44,11 @@ internal sealed class BridgeConnection
     /// <summary>The id in logs; made on first use, as most connections never log.</summary>
     public string Id => _id ??= ConnectionIds.Format(Number);
 
-    public ConnectionContext Transport { get; }
+    public SocketConnection Transport { get; }
+
+    public SocketReader Input => Transport.Input;
+
+    public SocketWriter Output => Transport.Output;
 
     public ListenerInfo Listener { get; }
 
@@ -56,9 +67,24 @@ internal sealed class BridgeConnection
 
     public void StopIdleTimer() => Volatile.Write(ref _idleDeadline, Never);
 
-    public void BodyReadStarted() => Volatile.Write(ref _bodyReadSince, _server.Time.GetTimestamp());
+    /// <summary>A request body begins: its data rate is measured from here.</summary>
+    public void BodyStarted()
+    {
+        Volatile.Write(ref _bodyReadTicks, 0);
+        Volatile.Write(ref _bodyBytesBase, Input.BytesReceived);
+    }
 
-    public void BodyReadEnded() => Volatile.Write(ref _bodyReadSince, 0);
+    /// <summary>A body read waits for bytes (the app's, the drain's, or FastCGI STDIN for a running request).</summary>
+    public void BodyReadStarted() => Volatile.Write(ref _bodyReadSince, Math.Max(1, _server.Time.GetTimestamp()));
+
+    public void BodyReadEnded()
+    {
+        var since = Interlocked.Exchange(ref _bodyReadSince, 0);
+        if (since != 0)
+        {
+            Interlocked.Add(ref _bodyReadTicks, _server.Time.GetTimestamp() - since);
+        }
+    }
 
     /// <summary>Graceful stop: finish what is in flight, take no new request on this connection.</summary>
     public void RequestStop()
@@ -66,11 +92,11 @@ internal sealed class BridgeConnection
         _stopRequested = true;
         if (Volatile.Read(ref _idleDeadline) != Never)
         {
-            Transport.Transport.Input.CancelPendingRead(); // idle between kept-alive requests: close now
+            Input.CancelPendingRead(); // idle between kept-alive requests: close now
         }
     }
 
-    public void Abort(string reason) => Transport.Abort(new ConnectionAbortedException(reason));
+    public void Abort(string reason) => Transport.Abort(reason);
 
     public void OnHeartbeat(long now)
     {
@@ -81,14 +107,8 @@ internal sealed class BridgeConnection
             Abort("The request head did not arrive in time.");
         }
 
-        var bodySince = Volatile.Read(ref _bodyReadSince);
-        if (bodySince != 0 && now - bodySince >= _server.BodyStallTicks)
-        {
-            BodyReadEnded();
-            _server.ConnectionLogger.BodyStalled(Id);
-            Abort("No request body bytes arrived in time.");
-        }
-
+        CheckBodyRead(now);
+        CheckResponseRate(now);
         if (now >= Volatile.Read(ref _idleDeadline))
         {
             StopIdleTimer();
@@ -102,6 +122,8 @@ internal sealed class BridgeConnection
     /// <summary>Serves the connection to its end; runs synchronously for as long as its I/O completes at once.</summary>
     public async Task RunAsync()
     {
+        IConnectionProcessor? processor = null;
+        var reusable = false;
         try
         {
             _server.ConnectionLogger.ConnectionAccepted(Id, Listener.Name, Transport.RemoteEndPoint); // formatted only when Debug is on
@@ -110,42 +132,51 @@ internal sealed class BridgeConnection
             switch (detected)
             {
                 case DetectedProtocol.Uwsgi:
-                    await _manager.UwsgiProcessors.RunAsync(this).ConfigureAwait(false);
+                    processor = _manager.UwsgiProcessors.Rent();
+                    await processor.ProcessAsync(this).ConfigureAwait(false);
                     break;
                 case DetectedProtocol.FastCgi:
-                    await _manager.FastCgiProcessors.RunAsync(this).ConfigureAwait(false);
+                    processor = _manager.FastCgiProcessors.Rent();
+                    await processor.ProcessAsync(this).ConfigureAwait(false);
                     break;
                 case DetectedProtocol.Http:
                     _server.ConnectionLogger.PlainHttpReceived(Id, Listener.Name);
-                    await Transport.Transport.Output.WriteAsync(PlainHttpAnswer.Bytes).ConfigureAwait(false);
+                    await Output.WriteAsync(PlainHttpAnswer.Bytes).ConfigureAwait(false);
                     break;
                 case DetectedProtocol.Tls:
                     _server.ConnectionLogger.TlsReceived(Id, Listener.Name);
                     break;
             }
+
+            reusable = processor?.IsReusable ?? true;
         }
         catch (GatewayProtocolException ex)
         {
             _server.ProtocolLogger.Rejected(Id, "request", ex.Reason, ex.Message);
+            reusable = processor?.IsReusable ?? true;
         }
         catch (Exception ex) when (IsTransportError(ex))
         {
             _server.ConnectionLogger.FrontEndGone(Id, ex.Message);
+            reusable = processor?.IsReusable ?? true;
         }
         catch (Exception ex)
         {
-            _server.ConnectionLogger.ConnectionFailed(Id, ex);
+            _server.ConnectionLogger.ConnectionFailed(Id, ex); // state unknown: nothing of it is reused
         }
         finally
         {
-            await CloseAsync().ConfigureAwait(false);
+            await CloseAsync(processor, reusable).ConfigureAwait(false);
         }
     }
+
+    public static bool IsTransportError(Exception ex)
+        => ex is IOException or OperationCanceledException or ObjectDisposedException or SocketException;
 
     // Examines the first bytes and consumes none; a fixed listener still checks, so a mistake gets its name.
     private async ValueTask<DetectedProtocol?> DetectAsync()
     {
-        var input = Transport.Transport.Input;
+        var input = Input;
         while (true)
         {
             var result = await input.ReadAsync().ConfigureAwait(false);
@@ -186,16 +217,71 @@ internal sealed class BridgeConnection
         return detected;
     }
 
-    private async Task CloseAsync()
+    // Body reads slower than Bridge:Limits:MinRequestBodyDataRate past its grace period, or stalled for
+    // BodyReadStallTimeout, cut the connection. Only time spent waiting for body bytes counts.
+    private void CheckBodyRead(long now)
+    {
+        var since = Volatile.Read(ref _bodyReadSince);
+        if (since == 0)
+        {
+            return;
+        }
+
+        if (now - since >= _server.BodyStallTicks)
+        {
+            BodyReadEnded();
+            _server.ConnectionLogger.BodyStalled(Id);
+            Abort("No request body bytes arrived in time.");
+            return;
+        }
+
+        if (_server.MinBodyRate is not { } rate)
+        {
+            return;
+        }
+
+        var waited = Volatile.Read(ref _bodyReadTicks) + (now - since);
+        if (waited <= _server.MinBodyRateGraceTicks)
+        {
+            return;
+        }
+
+        var bytes = Input.BytesReceived - Volatile.Read(ref _bodyBytesBase);
+        var seconds = (double)waited / _server.Time.TimestampFrequency;
+        if (bytes < rate * seconds)
+        {
+            BodyReadEnded();
+            _server.ConnectionLogger.BodyTooSlow(Id, bytes, seconds, rate);
+            Abort("The request body arrived slower than Bridge:Limits:MinRequestBodyDataRate.");
+        }
+    }
+
+    // A response write not taken by the front end within max(grace, bytes / MinResponseDataRate) cuts the connection.
+    private void CheckResponseRate(long now)
+    {
+        var since = Output.PendingSince;
+        if (since == 0 || _server.MinResponseRate is not { } rate)
+        {
+            return;
+        }
+
+        var allowed = Math.Max(_server.MinResponseRateGraceTicks, (long)(Output.PendingBytes / rate * _server.Time.TimestampFrequency));
+        if (now - since > allowed)
+        {
+            _server.ConnectionLogger.ResponseTooSlow(Id, Output.PendingBytes, (double)(now - since) / _server.Time.TimestampFrequency, rate);
+            Abort("The front end read the response slower than Bridge:Limits:MinResponseDataRate.");
+        }
+    }
+
+    private async Task CloseAsync(IConnectionProcessor? processor, bool reusable)
     {
         StopHeadTimer();
         StopIdleTimer();
         BodyReadEnded();
         try
         {
-            await Transport.Transport.Output.CompleteAsync().ConfigureAwait(false);
-            await Transport.Transport.Input.CompleteAsync().ConfigureAwait(false);
-            await Transport.DisposeAsync().ConfigureAwait(false);
+            await Output.CompleteAsync().ConfigureAwait(false);
+            await Input.CompleteAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (IsTransportError(ex))
         {
@@ -203,14 +289,24 @@ internal sealed class BridgeConnection
         }
         finally
         {
+            Transport.CloseSocket();
+            if (reusable)
+            {
+                Transport.ReleaseBuffers();
+                switch (processor)
+                {
+                    case UwsgiRequestProcessor uwsgi:
+                        _manager.UwsgiProcessors.Return(uwsgi);
+                        break;
+                    case FastCgiConnectionProcessor fastCgi:
+                        _manager.FastCgiProcessors.Return(fastCgi);
+                        break;
+                }
+            }
+
             _server.ConnectionLogger.ConnectionClosed(Id);
             _manager.Remove(this);
             Completion.TrySetResult();
         }
     }
-
-    public static bool IsTransportError(Exception ex)
-        => ex is IOException or ConnectionResetException or ConnectionAbortedException or ObjectDisposedException or OperationCanceledException
-            or System.Net.Sockets.SocketException;
-
 }

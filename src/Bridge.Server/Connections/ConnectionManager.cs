@@ -1,5 +1,5 @@
 using System.Collections.Concurrent;
-using Microsoft.AspNetCore.Connections;
+using Bridge.Server.Transport;
 
 namespace Bridge.Server.Connections;
 
@@ -22,16 +22,17 @@ internal sealed class ConnectionManager : IAsyncDisposable
     {
         _server = server;
         _slots = new SemaphoreSlim(server.Limits.MaxConcurrentConnections, server.Limits.MaxConcurrentConnections);
-        UwsgiProcessors = new ProcessorPool<UwsgiRequestProcessor>(
-            () => new UwsgiRequestProcessor(server), static (p, c) => p.ProcessAsync(c), static p => p.Reusable, static p => p.Recycle(), 1024);
-        FastCgiProcessors = new ProcessorPool<FastCgiConnectionProcessor>(
-            () => new FastCgiConnectionProcessor(server), static (p, c) => p.ProcessAsync(c), static p => p.Reusable, static p => p.Recycle(), 1024);
+        UwsgiProcessors = new ProcessorPool<UwsgiRequestProcessor>(() => new UwsgiRequestProcessor(server), 1024);
+        FastCgiProcessors = new ProcessorPool<FastCgiConnectionProcessor>(() => new FastCgiConnectionProcessor(server), 1024);
         _heartbeat = server.Time.CreateTimer(static state => ((ConnectionManager)state!).OnHeartbeat(), this, HeartbeatInterval, HeartbeatInterval);
     }
 
     public ProcessorPool<UwsgiRequestProcessor> UwsgiProcessors { get; }
 
     public ProcessorPool<FastCgiConnectionProcessor> FastCgiProcessors { get; }
+
+    /// <summary>Called on every heartbeat besides the connections' own checks (the listeners' thread upkeep).</summary>
+    public event Action? Heartbeat;
 
     public int Count => _connections.Count;
 
@@ -65,7 +66,7 @@ internal sealed class ConnectionManager : IAsyncDisposable
     public void ReleaseSlot() => _slots.Release();
 
     /// <summary>Registers an accepted connection (it holds a slot); the caller runs it.</summary>
-    public BridgeConnection Add(ConnectionContext transport, ListenerInfo listener)
+    public BridgeConnection Add(SocketConnection transport, ListenerInfo listener)
     {
         var connection = new BridgeConnection(Interlocked.Increment(ref _lastNumber), transport, listener, _server, this);
         _connections[connection.Number] = connection;
@@ -104,14 +105,25 @@ internal sealed class ConnectionManager : IAsyncDisposable
                 connection.Abort("The server is stopping and its shutdown timeout passed.");
             }
 
-            await Task.WhenAll(left.Select(c => c.Completion.Task)).WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
+            try
+            {
+                await Task.WhenAll(left.Select(c => c.Completion.Task)).WaitAsync(TimeSpan.FromSeconds(5), _server.Time, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // An app that ignores cancellation keeps its connection; the stop goes on without it.
+                Logging.ConnectionLog.ConnectionsOutlivedStop(_server.ConnectionLogger, _connections.Count);
+            }
         }
     }
 
     public async ValueTask DisposeAsync()
     {
         await _heartbeat.DisposeAsync().ConfigureAwait(false);
-        _slots.Dispose();
+        _server.CloseWatcher.Dispose();
+
+        // _slots is not disposed: a connection that outlived the stop (its app ignores cancellation) still gives
+        // its slot back when it ends, and a SemaphoreSlim that never handed out a wait handle holds nothing.
     }
 
     private void OnHeartbeat()
@@ -121,5 +133,7 @@ internal sealed class ConnectionManager : IAsyncDisposable
         {
             connection.OnHeartbeat(now);
         }
+
+        Heartbeat?.Invoke();
     }
 }

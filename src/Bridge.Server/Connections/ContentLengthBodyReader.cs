@@ -43,6 +43,7 @@ internal sealed class ContentLengthBodyReader : PipeReader
             return new ReadResult(default, isCanceled: false, isCompleted: true);
         }
 
+        ThrowIfAborted();
         _connection.BodyReadStarted();
         ReadResult result;
         try
@@ -52,6 +53,13 @@ internal sealed class ContentLengthBodyReader : PipeReader
         finally
         {
             _connection.BodyReadEnded();
+        }
+
+        if (result.IsCanceled && _context is { RequestAborted.IsCancellationRequested: true })
+        {
+            // Woken because the request was aborted (its deadline, most likely), not by the app's own cancel.
+            _input.AdvanceTo(result.Buffer.Start);
+            ThrowIfAborted();
         }
 
         return Limit(result);
@@ -66,6 +74,7 @@ internal sealed class ContentLengthBodyReader : PipeReader
             return true;
         }
 
+        ThrowIfAborted();
         if (!_input.TryRead(out var inner))
         {
             result = default;
@@ -122,6 +131,14 @@ internal sealed class ContentLengthBodyReader : PipeReader
         return true;
     }
 
+    private void ThrowIfAborted()
+    {
+        if (_context is { RequestAborted.IsCancellationRequested: true })
+        {
+            throw new RequestAbortedException("The request was aborted; its body can no longer be read.");
+        }
+    }
+
     private ReadResult Limit(ReadResult result)
     {
         var buffer = result.Buffer;
@@ -136,7 +153,7 @@ internal sealed class ContentLengthBodyReader : PipeReader
             _input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
             _server.ProtocolLogger.BodyTruncated(_connection.Id, _contentLength - _remaining + buffer.Length, _contentLength);
             _context?.CancelRequest();
-            throw new IOException("The front end closed the connection before the whole request body arrived.");
+            throw new FrontEndClosedException("The front end closed the connection before the whole request body arrived.");
         }
 
         _lastRead = buffer;

@@ -1,8 +1,6 @@
-using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using Bridge.Protocol;
 using Bridge.Protocol.FastCgi;
-using Bridge.Protocol.Gateway;
 using Bridge.Protocol.Http;
 using Bridge.Server.Logging;
 
@@ -14,43 +12,48 @@ namespace Bridge.Server.Connections;
 /// next BEGIN_REQUEST, idle up to the keep-alive timeout). Requests on one connection may be interleaved by a
 /// multiplexing client; their records are written under one lock so they never interleave mid-record.
 /// </summary>
+/// <remarks>
+/// Ownership: the processor (decoder, request table, request objects) serves one connection at a time. When the
+/// read loop ends it aborts the requests still running and waits for each to finish its response; only then is the
+/// connection closed, and the processor and the connection's buffers reused if no request was abandoned at its
+/// deadline with its app still running (<see cref="IsReusable"/>); otherwise nothing of it is reused.
+/// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Pooled for the life of the server; the semaphore has no wait handle and the buffers go back to the GC with it.")]
-internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
+internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IRequestDeadlines
 {
     private static readonly ResponseHeader[] EmptyBody = [new("Content-Length", "0")];
 
     private readonly ServerContext _server;
     private readonly FastCgiRequestDecoder _decoder;
+    private readonly FastCgiRequestTable _requests = new();
     private readonly SemaphoreSlim _outputLock = new(1, 1);
-    private readonly List<FastCgiRequest> _active = [];
-    private readonly Stack<FastCgiRequest> _free = new();
-    private readonly ConcurrentQueue<ushort> _endedIds = new();
-    private readonly ConcurrentQueue<FastCgiRequest> _returned = new();
+    private readonly Func<FastCgiRequest> _create;
     private BridgeConnection _connection = null!;
     private PipeReader _input = null!;
-    private int _activeCount;
-    private int _running;
+    private FastCgiRequest? _deferred;
+    private int _activeCount;  // begun, END_REQUEST not yet sent
+    private int _running;      // request tasks whose response is not over yet
+    private int _abandoned;    // apps abandoned at their deadline and still running
+    private TaskCompletionSource? _drained;
     private volatile bool _closeRequested;
 
     public FastCgiConnectionProcessor(ServerContext server)
     {
         _server = server;
         _decoder = new FastCgiRequestDecoder(server.ProtocolLimits);
+        _create = () => new FastCgiRequest(this, server);
     }
-
-    private FastCgiRequest? _deferred;
-    private GatewayVariables? _deferredVariables;
 
     public PipeWriter Output { get; private set; } = null!;
 
-    /// <summary>False while an app of this connection still runs (it was cut off): not reusable.</summary>
-    public bool Reusable => Volatile.Read(ref _running) == 0;
+    /// <summary>False while an app abandoned at its deadline still runs: it may still reach this processor.</summary>
+    public bool IsReusable => Volatile.Read(ref _abandoned) == 0;
 
     public async Task ProcessAsync(BridgeConnection connection)
     {
         _connection = connection;
-        _input = connection.Transport.Transport.Input;
-        Output = connection.Transport.Transport.Output;
+        _input = connection.Input;
+        Output = connection.Output;
         _closeRequested = false;
         connection.Requests = this;
         try
@@ -64,51 +67,24 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
         finally
         {
             connection.Requests = null;
-            foreach (var request in _active)
-            {
-                request.AbortFromConnection();
-            }
+            _requests.AbortAll();
+            await WaitForRunningAsync().ConfigureAwait(false);
         }
     }
 
     public void Recycle()
     {
-        lock (_active)
-        {
-            _active.Clear();
-        }
-
-        while (_endedIds.TryDequeue(out _))
-        {
-        }
-
-        while (_returned.TryDequeue(out var request))
-        {
-            _free.Push(request);
-        }
-
+        _requests.Clear();
         _decoder.Reset();
         _deferred = null;
-        _deferredVariables = null;
         _activeCount = 0;
+        _drained = null;
         _connection = null!;
         _input = null!;
         Output = null!;
     }
 
-    public void CheckDeadlines(long now)
-    {
-        lock (_active)
-        {
-            foreach (var request in _active)
-            {
-                if (request.Started && now >= request.Context.Deadline)
-                {
-                    request.Context.OnDeadline();
-                }
-            }
-        }
-    }
+    public void CheckDeadlines(long now) => _requests.CheckDeadlines(now);
 
     public ValueTask AcquireOutputAsync(CancellationToken cancellationToken) => new(_outputLock.WaitAsync(cancellationToken));
 
@@ -116,13 +92,38 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
 
     public void Abort(string reason) => _connection.Abort(reason);
 
+    // Under the output lock. The id is freed (for the decoder) before END_REQUEST leaves, so a BEGIN_REQUEST that
+    // nginx sends the moment it reads END_REQUEST always finds it free; the object is reused only once released.
+    internal void WriteEndRequest(FastCgiRequest request)
+    {
+        _requests.Ended(request.RequestId);
+        FastCgiRecordWriter.WriteEndRequest(Output, request.RequestId, 0, FastCgiProtocolStatus.RequestComplete);
+    }
+
+    // After END_REQUEST has been flushed: without KEEP_CONN (or while stopping) the connection closes now.
+    internal void AfterEndRequest(FastCgiRequest request)
+    {
+        var remaining = Interlocked.Decrement(ref _activeCount);
+        if (!request.KeepConnection || _connection.StopRequested)
+        {
+            _closeRequested = true;
+            _input.CancelPendingRead();
+        }
+        else if (remaining == 0)
+        {
+            _connection.StartIdleTimer();
+        }
+
+        Release(request);
+    }
+
     private async Task ReadLoopAsync()
     {
         _connection.StartIdleTimer();
         while (true)
         {
-            // A running request waiting for STDIN is a body read: the stall timeout applies, as for uwsgi.
-            var awaitingBody = AwaitsStdin();
+            // A running request waiting for STDIN is a body read: the stall timeout and the data rate apply.
+            var awaitingBody = _requests.AwaitsStdin();
             if (awaitingBody)
             {
                 _connection.BodyReadStarted();
@@ -144,11 +145,11 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
             var buffer = result.Buffer;
             try
             {
-                ApplyEnded();
+                _requests.ApplyEnded(_decoder);
                 while (_decoder.TryReadFrame(ref buffer, out var frame))
                 {
                     await HandleAsync(frame).ConfigureAwait(false);
-                    ApplyEnded();
+                    _requests.ApplyEnded(_decoder);
                 }
 
                 await StartDeferredAsync().ConfigureAwait(false);
@@ -160,7 +161,7 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
                         throw new GatewayProtocolException(ProtocolError.TruncatedRecord);
                     }
 
-                    if (_activeCount > 0)
+                    if (Volatile.Read(ref _activeCount) > 0)
                     {
                         _server.ConnectionLogger.FrontEndGone(_connection.Id, "closed with a request in progress");
                     }
@@ -194,13 +195,8 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
                 _connection.StopIdleTimer();
                 _connection.StartHeadTimer();
                 Interlocked.Increment(ref _activeCount);
-                var begun = _free.Count > 0 ? _free.Pop() : new FastCgiRequest(this, _server);
-                begun.Begin(frame.RequestId, frame.KeepConnection);
-                lock (_active)
-                {
-                    _active.Add(begun);
-                }
-
+                var begun = _requests.Begin(frame.RequestId, frame.KeepConnection, _create);
+                _decoder.UseVariables(frame.RequestId, begun.Variables); // the request's own, for as long as it lives
                 break;
             case FastCgiFrameKind.BeginRejected:
                 _server.ProtocolLogger.BeginRejected(_connection.Id, frame.RequestId, frame.ProtocolStatus.ToString(), (int)frame.Role);
@@ -216,14 +212,14 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
 
                 // Started after the frames already received: nginx sends a GET's empty STDIN in the same packet,
                 // and with STDIN complete before the app runs, END_REQUEST leaves in the response's last send.
-                _deferred = Find(frame.RequestId);
-                _deferredVariables = frame.Variables!;
+                _deferred = _requests.Find(frame.RequestId);
+                _connection.BodyStarted();
                 break;
             case FastCgiFrameKind.StdinData:
-                await Find(frame.RequestId).WriteBodyAsync(frame.Data, _server.Limits.MaxRequestBodySize).ConfigureAwait(false);
+                await _requests.Find(frame.RequestId).WriteBodyAsync(frame.Data, _server.Limits.MaxRequestBodySize).ConfigureAwait(false);
                 break;
             case FastCgiFrameKind.StdinComplete:
-                var completed = Find(frame.RequestId);
+                var completed = _requests.Find(frame.RequestId);
                 if (completed.CompleteBody())
                 {
                     await EndRequestAsync(completed).ConfigureAwait(false);
@@ -231,7 +227,7 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
 
                 break;
             case FastCgiFrameKind.AbortRequest:
-                var aborted = Find(frame.RequestId);
+                var aborted = _requests.Find(frame.RequestId);
                 if (aborted.Started)
                 {
                     aborted.Context.CancelRequest(); // the app ends; END_REQUEST follows
@@ -256,6 +252,7 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
         }
     }
 
+    // Read loop: the request starts (its state is set here, where STDIN is handled), then runs on its own task.
     private ValueTask StartDeferredAsync()
     {
         if (_deferred is not { } request)
@@ -263,60 +260,95 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
             return default;
         }
 
-        var variables = _deferredVariables!;
         _deferred = null;
-        _deferredVariables = null;
-        return StartAsync(request, variables);
-    }
-
-    private async ValueTask StartAsync(FastCgiRequest request, GatewayVariables variables)
-    {
-        if (variables.ContentLength is { } length && length > _server.Limits.MaxRequestBodySize)
+        if (request.Variables.ContentLength is { } length && length > _server.Limits.MaxRequestBodySize)
         {
-            _server.ProtocolLogger.BodyTooLarge(_connection.Id, length, _server.Limits.MaxRequestBodySize.Value);
-            request.Skip();
-            await AcquireOutputAsync(CancellationToken.None).ConfigureAwait(false);
-            try
-            {
-                request.WriteHead(413, null, EmptyBody);
-                request.WriteEnd();
-                await request.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            finally
-            {
-                ReleaseOutput();
-            }
-
-            return;
+            return RefuseTooLargeAsync(request, length);
         }
 
-        request.Start(variables, _connection.Number);
+        request.Start(_connection.Number);
         Interlocked.Increment(ref _running);
         _ = RunAsync(request);
+        return default;
     }
 
+    // One request, from its start to the end of its response (and, if abandoned, on until its app ends).
     private async Task RunAsync(FastCgiRequest request)
     {
         try
         {
-            await request.Context.ExecuteAsync(_server.Application).ConfigureAwait(false);
-            AccessLog.Write(_server, request.Context);
-            if (request.FinishApplication())
+            var context = request.Context;
+            await context.ExecuteAsync(_server.Application).ConfigureAwait(false);
+            AccessLog.Write(_server, context);
+            if (context.Abandoned)
             {
-                await EndRequestAsync(request).ConfigureAwait(false);
+                request.DropBody();
+                Interlocked.Increment(ref _abandoned);
+                _ = FinishAbandonedAsync(request);
             }
             else
             {
-                Release(request);
+                await FinishAsync(request).ConfigureAwait(false);
             }
         }
         catch (Exception ex) when (BridgeConnection.IsTransportError(ex))
         {
-            _server.ConnectionLogger.ResponseWriteFailed(_connection?.Id ?? "", ex.Message);
+            _server.ConnectionLogger.ResponseWriteFailed(_connection.Id, ex.Message);
         }
         finally
         {
-            Interlocked.Decrement(ref _running);
+            if (Interlocked.Decrement(ref _running) == 0)
+            {
+                Volatile.Read(ref _drained)?.TrySetResult();
+            }
+        }
+    }
+
+    // Read loop: 413 without running the app; STDIN that follows is dropped.
+    private async ValueTask RefuseTooLargeAsync(FastCgiRequest request, long length)
+    {
+        _server.ProtocolLogger.BodyTooLarge(_connection.Id, length, _server.Limits.MaxRequestBodySize!.Value);
+        request.Skip();
+        await AcquireOutputAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            request.WriteHead(413, null, EmptyBody);
+            request.WriteEnd();
+            await request.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        finally
+        {
+            ReleaseOutput();
+        }
+    }
+
+    // The app has finished: END_REQUEST if it is due now, and the object back once it is over.
+    private async Task FinishAsync(FastCgiRequest request)
+    {
+        if (request.FinishApplication())
+        {
+            await EndRequestAsync(request).ConfigureAwait(false);
+        }
+        else
+        {
+            Release(request);
+        }
+    }
+
+    private async Task FinishAbandonedAsync(FastCgiRequest request)
+    {
+        try
+        {
+            await request.Context.AbandonedCompletion.ConfigureAwait(false);
+            await FinishAsync(request).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (BridgeConnection.IsTransportError(ex))
+        {
+            _server.ConnectionLogger.ResponseWriteFailed(request.Context.ConnectionId, ex.Message);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _abandoned); // last: after this nothing of the request touches the processor
         }
     }
 
@@ -336,81 +368,31 @@ internal sealed class FastCgiConnectionProcessor : IRequestDeadlines
         AfterEndRequest(request);
     }
 
-    // Under the output lock. The id is freed (for the decoder) before END_REQUEST leaves, so a BEGIN_REQUEST that
-    // nginx sends the moment it reads END_REQUEST always finds it free; the object is reused only once released.
-    internal void WriteEndRequest(FastCgiRequest request)
-    {
-        _endedIds.Enqueue(request.RequestId);
-        FastCgiRecordWriter.WriteEndRequest(Output, request.RequestId, 0, FastCgiProtocolStatus.RequestComplete);
-    }
-
-    // After END_REQUEST has been flushed: without KEEP_CONN (or while stopping) the connection closes now.
-    internal void AfterEndRequest(FastCgiRequest request)
-    {
-        var remaining = Interlocked.Decrement(ref _activeCount);
-        if (!request.KeepConnection || _connection.StopRequested)
-        {
-            _closeRequested = true;
-            _input.CancelPendingRead();
-        }
-        else if (remaining == 0)
-        {
-            _connection.StartIdleTimer();
-        }
-
-        Release(request);
-    }
-
     private void Release(FastCgiRequest request)
     {
-        if (request.TryRelease() && !request.Context.Abandoned)
+        if (request.TryRelease())
         {
-            _returned.Enqueue(request);
+            _requests.Returned(request);
         }
     }
 
-    // Runs on the read loop only: the decoder and the request lists are not shared with app threads.
-    private void ApplyEnded()
+    // As the read loop ends: each request still running finishes its response (they were just aborted) before the
+    // connection closes; an abandoned app is not waited for.
+    private Task WaitForRunningAsync()
     {
-        while (_endedIds.TryDequeue(out var id))
+        if (Volatile.Read(ref _running) == 0)
         {
-            _decoder.Complete(id);
-            lock (_active)
-            {
-                _active.Remove(Find(id));
-            }
+            return Task.CompletedTask;
         }
 
-        while (_returned.TryDequeue(out var request))
+        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref _drained, drained);
+        if (Volatile.Read(ref _running) == 0)
         {
-            _free.Push(request);
-        }
-    }
-
-    private bool AwaitsStdin()
-    {
-        foreach (var request in _active)
-        {
-            if (request.AwaitingStdin)
-            {
-                return true;
-            }
+            drained.TrySetResult();
         }
 
-        return false;
-    }
-
-    private FastCgiRequest Find(ushort requestId)
-    {
-        foreach (var request in _active)
-        {
-            if (request.RequestId == requestId)
-            {
-                return request;
-            }
-        }
-
-        throw new InvalidOperationException($"FastCGI request {requestId} is active in the decoder but unknown to the connection.");
+        return drained.Task;
     }
 
     private async ValueTask WriteManagementAsync(FastCgiFrame frame, Action<PipeWriter, FastCgiFrame> write)

@@ -12,9 +12,16 @@ namespace Bridge.Server.Connections;
 /// STDOUT records with this request's id. END_REQUEST is written once the response has ended (or the app has
 /// finished) and the empty STDIN has arrived: nginx keeps a connection only if END_REQUEST ends what it read,
 /// and answering before the body was consumed makes it 502 (reference §1.8, §2.10). When STDIN is already
-/// complete, END_REQUEST leaves in the same send as the end of STDOUT. The object is reused only once both
-/// END_REQUEST has been written and the app has finished.
+/// complete, END_REQUEST leaves in the same send as the end of STDOUT.
 /// </summary>
+/// <remarks>
+/// Ownership: the request owns its variables (PARAMS are decoded into them), its body pipe and its context from
+/// BEGIN_REQUEST until both END_REQUEST has been written and its app has finished, OnCompleted callbacks
+/// included; only then does the connection take it back for another request (<see cref="TryRelease"/>). END_REQUEST
+/// frees the id at once, so the next request may take the same id while this one's handler still runs: it gets
+/// another object. The read loop owns the body pipe's writer; the app owns its reader until it finishes. A request
+/// abandoned at its deadline is never reused.
+/// </remarks>
 internal sealed class FastCgiRequest : IResponseChannel
 {
     private static readonly PipeOptions BodyPipeOptions = new(
@@ -31,7 +38,8 @@ internal sealed class FastCgiRequest : IResponseChannel
     private bool _ended;
     private bool _released;
     private bool _endAwaitingFlush;
-    private bool _bodyAbandoned;
+    private bool _bodyAbandoned;        // read loop only: STDIN is dropped from now on
+    private volatile bool _dropBody;    // asked by another thread (the request was abandoned)
 
     public FastCgiRequest(FastCgiConnectionProcessor connection, ServerContext server)
     {
@@ -48,6 +56,9 @@ internal sealed class FastCgiRequest : IResponseChannel
     /// <summary>The app runs and the empty STDIN has not arrived yet.</summary>
     public bool AwaitingStdin => Started && !_stdinComplete;
 
+    /// <summary>This request's variables, decoded into by the connection's decoder.</summary>
+    public GatewayVariables Variables { get; } = new();
+
     public GatewayContext Context { get; }
 
     public void Begin(ushort requestId, bool keepConnection)
@@ -56,6 +67,7 @@ internal sealed class FastCgiRequest : IResponseChannel
         KeepConnection = keepConnection;
         Started = false;
         _appFinished = _responseEnded = _stdinComplete = _ended = _released = _endAwaitingFlush = _bodyAbandoned = false;
+        _dropBody = false;
         _bodyReceived = 0;
         _contentLength = null;
         _body.Writer.Complete(); // Reset needs both ends completed; completing twice is harmless
@@ -64,11 +76,11 @@ internal sealed class FastCgiRequest : IResponseChannel
     }
 
     /// <summary>The params are complete: the request can run.</summary>
-    public void Start(GatewayVariables variables, long connectionNumber)
+    public void Start(long connectionNumber)
     {
         Started = true;
-        _contentLength = variables.ContentLength;
-        Context.Initialize(GatewayProtocol.FastCgi, connectionNumber, RequestId, variables, _body.Reader, this);
+        _contentLength = Variables.ContentLength;
+        Context.Initialize(GatewayProtocol.FastCgi, connectionNumber, RequestId, Variables, _body.Reader, this);
     }
 
     /// <summary>Marks the request as refused before the app ran (413): STDIN is dropped, nothing else happens.</summary>
@@ -81,10 +93,20 @@ internal sealed class FastCgiRequest : IResponseChannel
         }
     }
 
-    /// <summary>Copies STDIN into the body pipe, with backpressure; drops it once the app is done with the body.</summary>
+    /// <summary>
+    /// The request was abandoned at its deadline (from the app's runner): the read loop drops the rest of STDIN
+    /// instead of feeding a reader nobody empties, and a write waiting for room returns.
+    /// </summary>
+    public void DropBody()
+    {
+        _dropBody = true;
+        _body.Writer.CancelPendingFlush();
+    }
+
+    /// <summary>Read loop: copies STDIN into the body pipe, with backpressure; drops it once the app is done with the body.</summary>
     public async ValueTask<bool> WriteBodyAsync(ReadOnlySequence<byte> data, long? maxBodySize)
     {
-        if (_bodyAbandoned)
+        if (_bodyAbandoned || AbandonIfDropped())
         {
             return true;
         }
@@ -113,14 +135,18 @@ internal sealed class FastCgiRequest : IResponseChannel
         {
             _bodyAbandoned = true; // the app completed its reader: drop the rest
         }
+        else
+        {
+            AbandonIfDropped();
+        }
 
         return true;
     }
 
-    /// <summary>The empty STDIN arrived. Returns true when END_REQUEST is now due.</summary>
+    /// <summary>Read loop: the empty STDIN arrived. Returns true when END_REQUEST is now due.</summary>
     public bool CompleteBody()
     {
-        if (!_bodyAbandoned)
+        if (!_bodyAbandoned && !AbandonIfDropped())
         {
             var error = _contentLength is { } declared && _bodyReceived < declared
                 ? new IOException($"The request body ended after {_bodyReceived} of {declared} bytes.")
@@ -135,14 +161,16 @@ internal sealed class FastCgiRequest : IResponseChannel
         }
     }
 
-    /// <summary>The app is done. Returns true when END_REQUEST is now due.</summary>
+    /// <summary>
+    /// The app has finished (its OnCompleted callbacks too): its body reader is completed, the rest of STDIN
+    /// dropped. Returns true when END_REQUEST is now due.
+    /// </summary>
     public bool FinishApplication()
     {
         _body.Reader.Complete();
         lock (_state)
         {
             _appFinished = true;
-            _bodyAbandoned = true;
             return TakeEnd();
         }
     }
@@ -158,14 +186,19 @@ internal sealed class FastCgiRequest : IResponseChannel
             }
 
             _released = true;
-            return true;
+            return !Context.Abandoned;
         }
     }
 
-    /// <summary>The connection is gone or being torn down: the app's body reads fail, its token fires.</summary>
+    /// <summary>Read loop: the connection is gone or being torn down: the app's body reads fail, its token fires.</summary>
     public void AbortFromConnection()
     {
-        _body.Writer.Complete(new IOException("The front end closed the connection."));
+        if (!_bodyAbandoned)
+        {
+            _bodyAbandoned = true;
+            _body.Writer.Complete(new FrontEndClosedException("The front end closed the connection."));
+        }
+
         Context.CancelRequest();
     }
 
@@ -212,9 +245,27 @@ internal sealed class FastCgiRequest : IResponseChannel
 
     private async ValueTask<FlushResult> FlushEndAsync(PipeWriter output, CancellationToken cancellationToken)
     {
-        var result = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        _connection.AfterEndRequest(this);
-        return result;
+        try
+        {
+            return await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _connection.AfterEndRequest(this);
+        }
+    }
+
+    // Read loop: turns a drop asked for by another thread into the writer's completion, which only the loop may do.
+    private bool AbandonIfDropped()
+    {
+        if (!_dropBody || _bodyAbandoned)
+        {
+            return _bodyAbandoned;
+        }
+
+        _bodyAbandoned = true;
+        _body.Writer.Complete(new RequestAbortedException("The request ran past Bridge:Limits:RequestTimeout."));
+        return true;
     }
 
     private bool TakeEnd()

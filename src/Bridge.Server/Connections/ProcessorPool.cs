@@ -4,38 +4,37 @@ namespace Bridge.Server.Connections;
 
 /// <summary>
 /// Keeps per-connection processors (with their buffers, contexts and pipes) for reuse: nginx opens a new uwsgi
-/// connection per request, so connection set-up is on the hot path.
+/// connection per request, so connection set-up is on the hot path. A processor is rented by one connection and
+/// given back by it, recycled, once it <see cref="IConnectionProcessor.IsReusable"/>; one that is not is dropped.
 /// </summary>
-internal sealed class ProcessorPool<T>(Func<T> create, Func<T, BridgeConnection, Task> run, Func<T, bool> reusable, Action<T> recycle, int capacity)
-    where T : class
+internal sealed class ProcessorPool<T>(Func<T> create, int capacity)
+    where T : class, IConnectionProcessor
 {
     private readonly ConcurrentQueue<T> _items = new();
     private int _count;
 
-    public async Task RunAsync(BridgeConnection connection)
+    public T Rent()
     {
-        T? item = null;
-        if (_items.TryDequeue(out item))
+        if (_items.TryDequeue(out var item))
         {
             Interlocked.Decrement(ref _count);
+            return item;
         }
 
-        item ??= create();
-        try
+        return create();
+    }
+
+    /// <summary>Takes back a processor whose connection has ended; it must be reusable.</summary>
+    public void Return(T item)
+    {
+        item.Recycle();
+        if (Interlocked.Increment(ref _count) <= capacity)
         {
-            await run(item, connection).ConfigureAwait(false);
+            _items.Enqueue(item);
         }
-        finally
+        else
         {
-            if (reusable(item) && Interlocked.Increment(ref _count) <= capacity)
-            {
-                recycle(item);
-                _items.Enqueue(item);
-            }
-            else if (reusable(item))
-            {
-                Interlocked.Decrement(ref _count);
-            }
+            Interlocked.Decrement(ref _count);
         }
     }
 }

@@ -14,8 +14,14 @@ namespace Bridge.Server.Connections;
 /// the body read in place, writes an HTTP/1.1 status line and headers, drains what the app left unread. Pooled:
 /// the variables' buffers, the context and the body reader survive from connection to connection.
 /// </summary>
+/// <remarks>
+/// Ownership: one connection at a time, for the whole of its one request: the app, its OnCompleted callbacks, the
+/// access log line and the drain all finish before <see cref="ProcessAsync"/> returns. The app reads the body in
+/// place from the connection's input buffer; a request abandoned at its deadline may still hold a read result, so
+/// then neither this processor nor the connection's buffers are reused (<see cref="IsReusable"/>).
+/// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Pooled for the life of the server; the semaphore has no wait handle and the buffers go back to the GC with it.")]
-internal sealed class UwsgiRequestProcessor : IResponseChannel, IRequestDeadlines
+internal sealed class UwsgiRequestProcessor : IConnectionProcessor, IResponseChannel, IRequestDeadlines
 {
     private static readonly ResponseHeader[] EmptyBody = [new("Content-Length", "0")];
 
@@ -35,13 +41,13 @@ internal sealed class UwsgiRequestProcessor : IResponseChannel, IRequestDeadline
     }
 
     /// <summary>False when the app still holds the context (it ran past its deadline): not reusable.</summary>
-    public bool Reusable => !_context.Abandoned;
+    public bool IsReusable => !_context.Abandoned;
 
     public async Task ProcessAsync(BridgeConnection connection)
     {
         _connection = connection;
-        _output = connection.Transport.Transport.Output;
-        var input = connection.Transport.Transport.Input;
+        _output = connection.Output;
+        var input = connection.Input;
         try
         {
             if (!await ReadHeadAsync(input).ConfigureAwait(false))
@@ -67,13 +73,14 @@ internal sealed class UwsgiRequestProcessor : IResponseChannel, IRequestDeadline
         }
 
         _body.Reset(input, contentLength, connection, _context);
+        connection.BodyStarted();
         _context.Initialize(GatewayProtocol.Uwsgi, connection.Number, 1, _variables, _body, this);
         connection.Requests = this;
         var execution = _context.ExecuteAsync(_server.Application);
         if (!execution.IsCompleted)
         {
-            // Still running: from here a close by nginx (the client went away) cancels RequestAborted. An app that
-            // finished synchronously never needs the watch.
+            // Still running: from here a close by nginx (the client went away) cancels RequestAborted, body bytes
+            // not yet read or not. An app that finished synchronously never needs the watch.
             using (connection.Transport.ConnectionClosed.UnsafeRegister(static state => ((GatewayContext)state!).CancelRequest(), _context))
             {
                 await execution.ConfigureAwait(false);
@@ -102,7 +109,7 @@ internal sealed class UwsgiRequestProcessor : IResponseChannel, IRequestDeadline
 
     public void CheckDeadlines(long now)
     {
-        if (now >= _context.Deadline)
+        if (now >= _context.Deadline.At)
         {
             _context.OnDeadline();
         }

@@ -4,7 +4,7 @@ namespace Bridge.Server.Gateway;
 
 /// <summary>
 /// The response: status, headers and body. Nothing reaches the front end until the app flushes, calls
-/// <see cref="StartAsync"/> or finishes; until then the status and headers may change.
+/// <see cref="StartAsync(CancellationToken)"/> or finishes; until then the status and headers may change.
 /// </summary>
 public sealed class GatewayResponse
 {
@@ -70,9 +70,20 @@ public sealed class GatewayResponse
     /// <summary>True once the head has been sent to the front end.</summary>
     public bool HasStarted { get; internal set; }
 
+    /// <summary>Bytes the app has written to the body so far (a HEAD response's dropped ones too).</summary>
+    public long BytesWritten => Writer.BytesWritten;
+
     /// <summary>Sends the head now (and anything written so far).</summary>
     public Task StartAsync(CancellationToken cancellationToken = default)
         => _context.FlushResponseAsync(cancellationToken).AsTask();
+
+    /// <summary>
+    /// Starts the response: OnStarting runs and the status and headers are fixed. With <paramref name="flush"/>
+    /// false the head is written but not sent: it leaves with the first flush of the body, in one send (what
+    /// ASP.NET Core's <c>StartAsync</c> does on Kestrel); with true it is sent now, as <see cref="StartAsync(CancellationToken)"/>.
+    /// </summary>
+    public Task StartAsync(bool flush, CancellationToken cancellationToken = default)
+        => flush ? StartAsync(cancellationToken) : _context.StartResponseAsync(cancellationToken).AsTask();
 
     /// <summary>Ends the response now: the front end gets all of it, while the app may go on working.</summary>
     public Task CompleteAsync() => _context.CompleteResponseAsync().AsTask();

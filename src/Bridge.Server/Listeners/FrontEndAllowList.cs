@@ -9,14 +9,19 @@ namespace Bridge.Server.Listeners;
 /// §3.2: a comma-separated list set in the application's environment), when set, replaces the loopback default
 /// and adds to an explicit list. Unix sockets are governed by their file mode instead.
 /// </summary>
-internal sealed class FrontEndAllowList
+public sealed class FrontEndAllowList
 {
+    /// <summary>The FastCGI convention's environment variable listing allowed front ends.</summary>
     public const string EnvironmentVariable = "FCGI_WEB_SERVER_ADDRS";
 
     private readonly IPNetwork[] _networks;
 
     private FrontEndAllowList(IPNetwork[] networks) => _networks = networks;
 
+    /// <summary>
+    /// Builds the list from <c>Bridge:AllowedFrontEnds</c> entries and the <see cref="EnvironmentVariable"/> value;
+    /// false with every bad entry named otherwise.
+    /// </summary>
     public static bool TryCreate(IEnumerable<string> configured, string? environment, out FrontEndAllowList? list, out List<string> errors)
     {
         errors = [];

@@ -4,24 +4,22 @@ using System.Net.Sockets;
 
 namespace Bridge.Server.Listeners;
 
-/// <summary>The kinds of address a listener can have.</summary>
-internal enum ListenAddressKind
-{
-    UnixPath,
-    UnixAbstract,
-    Tcp,
-    FileDescriptor,
-}
-
 /// <summary>
 /// A parsed listener address: <c>unix:/path</c>, <c>unix:@name</c> (Linux abstract namespace), <c>tcp:host:port</c>
 /// (IPv4 literal, <c>[IPv6]</c>, <c>localhost</c> or <c>*</c> for all interfaces) or <c>fd:N</c> (an inherited socket).
 /// A bare absolute path is taken as <c>unix:</c>.
 /// </summary>
-internal sealed record ListenAddress(ListenAddressKind Kind, string Text, EndPoint? EndPoint, string? Path, int FileDescriptor)
+/// <param name="Kind">What kind of address it is.</param>
+/// <param name="Text">The address in its canonical text form, as in the logs.</param>
+/// <param name="EndPoint">The socket end point (null for <c>fd:</c>).</param>
+/// <param name="Path">The socket file's path for <c>unix:/path</c>, else null.</param>
+/// <param name="FileDescriptor">The inherited descriptor for <c>fd:N</c>, else -1.</param>
+public sealed record ListenAddress(ListenAddressKind Kind, string Text, EndPoint? EndPoint, string? Path, int FileDescriptor)
 {
+    /// <summary>True for a TCP address.</summary>
     public bool IsTcp => Kind == ListenAddressKind.Tcp;
 
+    /// <summary>Parses <paramref name="text"/>; false with a sentence saying what is wrong otherwise.</summary>
     public static bool TryParse(string? text, out ListenAddress? address, out string error)
     {
         address = null;

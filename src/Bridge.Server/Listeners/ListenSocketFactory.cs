@@ -13,8 +13,12 @@ namespace Bridge.Server.Listeners;
 /// The new socket file gets its mode (and owner/group) before anyone can use it for long: until chmod the
 /// process umask applies, and connecting needs write permission, which umask 022 gives to the owner only.
 /// </summary>
-internal static class ListenSocketFactory
+public static class ListenSocketFactory
 {
+    /// <summary>
+    /// A bound, listening socket for <paramref name="address"/> with the listener's backlog and, for a Unix socket
+    /// file, its mode, owner and group. Errors name the address and what to do.
+    /// </summary>
     public static Socket Create(ListenAddress address, BridgeListenerOptions options, ILogger logger)
     {
         switch (address.Kind)
@@ -67,7 +71,10 @@ internal static class ListenSocketFactory
     }
 
     /// <summary>What tells the socket file at <paramref name="path"/> from a later one at the same path; null if none.</summary>
-    public static (ulong Device, ulong Inode, long Seconds, long Nanoseconds)? IdentifySocketFile(string path) => UnixFileSystem.SocketIdentity(path);
+    public static SocketFileIdentity? IdentifySocketFile(string path) => UnixFileSystem.SocketIdentity(path);
+
+    /// <summary>True when a socket file (not another kind of file) is at <paramref name="path"/>.</summary>
+    public static bool IsSocketFile(string path) => UnixFileSystem.IsSocket(path) == true;
 
     /// <summary>
     /// Removes the socket file at <paramref name="path"/> only if it is still the one <paramref name="identity"/>
@@ -76,7 +83,7 @@ internal static class ListenSocketFactory
     /// <param name="path">The socket file's path.</param>
     /// <param name="identity">What <see cref="IdentifySocketFile"/> said right after it was created.</param>
     /// <param name="replaced">True when another socket now sits at the path (it is left in place).</param>
-    public static bool RemoveOwnSocketFile(string path, (ulong Device, ulong Inode, long Seconds, long Nanoseconds)? identity, out bool replaced)
+    public static bool RemoveOwnSocketFile(string path, SocketFileIdentity? identity, out bool replaced)
     {
         var current = UnixFileSystem.SocketIdentity(path);
         replaced = current is not null && current != identity;
@@ -107,11 +114,17 @@ internal static class ListenSocketFactory
         {
             probe.Connect(new UnixDomainSocketEndPoint(path));
         }
-        catch (SocketException)
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionRefused)
         {
+            // Only a refusal means nobody listens: the file was left by a crash.
             File.Delete(path);
             logger.StaleSocketRemoved(path);
             return;
+        }
+        catch (SocketException ex)
+        {
+            // A full listen queue (a live, busy server), no permission to connect: never delete someone's socket.
+            throw new IOException($"Cannot listen on {path}: a socket file is there and probing it failed ({ex.SocketErrorCode}: {ex.Message}), so it may belong to a live server; Bridge does not remove it. Stop that server, or remove the file if you know it is stale.", ex);
         }
 
         throw new IOException($"Cannot listen on {path}: another server is listening on it. Stop that server or choose another socket path.");
@@ -131,6 +144,7 @@ internal static class ListenSocketFactory
         }
     }
 
+    /// <summary>Parses an octal file mode such as <c>0660</c>; <see cref="FormatException"/> otherwise.</summary>
     public static UnixFileMode ParseMode(string mode)
     {
         if (string.IsNullOrEmpty(mode) || mode.Length > 4 || !int.TryParse(mode, NumberStyles.None, CultureInfo.InvariantCulture, out _)

@@ -19,7 +19,7 @@ internal sealed class Listener : IAsyncDisposable
     private readonly Socket _socket;
     private readonly AcceptorThreads _acceptors;
     private readonly bool _ip;
-    private readonly (ulong Device, ulong Inode, long Seconds, long Nanoseconds)? _identity; // of the socket file this server created
+    private readonly SocketFileIdentity? _identity; // of the socket file this server created
 
     private Listener(ServerContext server, ConnectionManager connections, FrontEndAllowList allowList, ListenerInfo info, Socket socket, int maxThreads)
     {
@@ -30,7 +30,8 @@ internal sealed class Listener : IAsyncDisposable
         _socket = socket;
         _ip = socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6;
         _identity = info.Address.Path is { } path ? ListenSocketFactory.IdentifySocketFile(path) : null;
-        _acceptors = new AcceptorThreads(socket, "Bridge I/O " + info.Name, maxThreads, Serve, connections.TakeSlot, connections.ReleaseSlot);
+        _acceptors = new AcceptorThreads(socket, "Bridge I/O " + info.Name, maxThreads, Serve, connections.TakeSlot, connections.ReleaseSlot, logger: server.ConnectionLogger);
+        connections.Heartbeat += _acceptors.EnsureAccepting;
     }
 
     public ListenerInfo Info { get; }
@@ -107,6 +108,7 @@ internal sealed class Listener : IAsyncDisposable
 
     public ValueTask DisposeAsync()
     {
+        _connections.Heartbeat -= _acceptors.EnsureAccepting;
         _acceptors.Dispose();
         _socket.Dispose();
         return default;
@@ -124,9 +126,9 @@ internal sealed class Listener : IAsyncDisposable
                 socket.NoDelay = true;
             }
 
-            connection = new SocketConnection(socket, IoThread.Current);
+            connection = new SocketConnection(socket, IoThread.Current, _server.Time, _server.CloseWatcher);
         }
-        catch (SocketException)
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
             socket.Dispose(); // reset before it could be set up
             _connections.ReleaseSlot();
@@ -137,8 +139,8 @@ internal sealed class Listener : IAsyncDisposable
         if (_ip && !_allowList.IsAllowed(connection.RemoteEndPoint))
         {
             _server.ConnectionLogger.FrontEndRefused(connection.RemoteEndPoint?.ToString() ?? "?", Info.Name);
-            connection.Abort(new Microsoft.AspNetCore.Connections.ConnectionAbortedException("Front end not allowed."));
-            connection.Close();
+            connection.CloseSocket();
+            connection.ReleaseBuffers();
             _connections.ReleaseSlot();
             return;
         }

@@ -8,42 +8,45 @@ namespace Bridge.Server.Listeners;
 /// </summary>
 internal static partial class UnixFileSystem
 {
-    private const int StatBufferSize = 256;
-    private const uint FileTypeMask = 0xF000; // S_IFMT
-    private const uint SocketType = 0xC000;   // S_IFSOCK
+    private const int AtCurrentDirectory = -100;  // AT_FDCWD
+    private const int AtSymlinkNoFollow = 0x100;   // AT_SYMLINK_NOFOLLOW: the path itself, as lstat
+    private const uint StatxWanted = 0x1 | 0x2 | 0x40 | 0x100; // STATX_TYPE | STATX_MODE | STATX_MTIME | STATX_INO
+    private const ushort FileTypeMask = 0xF000;    // S_IFMT
+    private const ushort SocketType = 0xC000;      // S_IFSOCK
     private const int PasswdUidOffset = 16;   // struct passwd { char *pw_name; char *pw_passwd; uid_t pw_uid; ... }
     private const int GroupGidOffset = 16;    // struct group { char *gr_name; char *gr_passwd; gid_t gr_gid; ... }
 
     /// <summary>null: no such file; otherwise whether it is a socket.</summary>
-    public static unsafe bool? IsSocket(string path)
-    {
-        var buffer = stackalloc byte[StatBufferSize];
-        if (lstat(path, buffer) != 0)
-        {
-            return null;
-        }
-
-        // st_mode follows st_dev and st_ino on x86-64 (after st_nlink) and on arm64 (before st_nlink).
-        var modeOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 24 : 16;
-        var mode = *(uint*)(buffer + modeOffset);
-        return (mode & FileTypeMask) == SocketType;
-    }
+    public static bool? IsSocket(string path) => Stat(path, out var stat) ? (stat.Mode & FileTypeMask) == SocketType : null;
 
     /// <summary>
-    /// What tells one socket file from another at the same path: device, inode and modification time (set when
-    /// the socket is bound; chmod/chown leave it). The inode alone is not enough: a path deleted and bound again
-    /// often gets the freed inode back. Null if there is no socket at <paramref name="path"/>.
+    /// What tells one socket file from another at the same path (see <see cref="SocketFileIdentity"/>). Null if there
+    /// is no socket at <paramref name="path"/>.
     /// </summary>
-    public static unsafe (ulong Device, ulong Inode, long Seconds, long Nanoseconds)? SocketIdentity(string path)
+    public static SocketFileIdentity? SocketIdentity(string path)
     {
-        var buffer = stackalloc byte[StatBufferSize];
-        if (IsSocket(path) != true || lstat(path, buffer) != 0)
+        if (!Stat(path, out var stat) || (stat.Mode & FileTypeMask) != SocketType)
         {
             return null;
         }
 
-        // st_dev and st_ino lead, and st_mtim is at 88, on both x86-64 and arm64.
-        return (*(ulong*)buffer, *(ulong*)(buffer + 8), *(long*)(buffer + 88), *(long*)(buffer + 96));
+        return new SocketFileIdentity(((ulong)stat.DevMajor << 32) | stat.DevMinor, stat.Inode, stat.MtimeSeconds, stat.MtimeNanoseconds);
+    }
+
+    // statx(2) rather than lstat: struct statx has one layout on every architecture (the kernel's ABI), so nothing
+    // depends on where a libc puts st_mode; and glibc exports statx under its own name (lstat was only a macro
+    // over __lxstat before glibc 2.33).
+    private static unsafe bool Stat(string path, out Statx stat)
+    {
+        Statx result;
+        if (statx(AtCurrentDirectory, path, AtSymlinkNoFollow, StatxWanted, &result) != 0)
+        {
+            stat = default;
+            return false;
+        }
+
+        stat = result;
+        return true;
     }
 
     /// <summary>
@@ -110,7 +113,7 @@ internal static partial class UnixFileSystem
     }
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static unsafe partial int lstat(string path, byte* buffer);
+    private static unsafe partial int statx(int directoryFd, string path, int flags, uint mask, Statx* buffer);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int socket(int domain, int type, int protocol);
@@ -129,4 +132,42 @@ internal static partial class UnixFileSystem
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
     private static partial nint getgrnam(string name);
+
+    // struct statx (linux/stat.h): the fields up to the device numbers; the kernel writes 256 bytes.
+    [StructLayout(LayoutKind.Sequential, Size = 256)]
+    private struct Statx
+    {
+        public uint Mask;
+        public uint BlockSize;
+        public ulong Attributes;
+        public uint Links;
+        public uint Uid;
+        public uint Gid;
+        public ushort Mode;
+        public ushort Spare0;
+        public ulong Inode;
+        public ulong Size;
+        public ulong Blocks;
+        public ulong AttributesMask;
+        public Timestamp Atime;
+        public Timestamp Btime;
+        public Timestamp Ctime;
+        public Timestamp Mtime;
+        public uint RdevMajor;
+        public uint RdevMinor;
+        public uint DevMajor;
+        public uint DevMinor;
+
+        public readonly long MtimeSeconds => Mtime.Seconds;
+
+        public readonly long MtimeNanoseconds => Mtime.Nanoseconds;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Timestamp
+    {
+        public long Seconds;
+        public uint Nanoseconds;
+        public int Reserved;
+    }
 }

@@ -45,4 +45,28 @@ internal static partial class ConnectionLog
 
     [LoggerMessage(114, LogLevel.Error, "Connection {ConnectionId} failed unexpectedly.")]
     public static partial void ConnectionFailed(this ILogger logger, string connectionId, Exception exception);
+
+    [LoggerMessage(115, LogLevel.Error, "{Listener}: no new I/O thread could be made ({Reason}); the listener goes on with the threads it has and tries again each second.")]
+    public static partial void IoThreadSpawnFailed(this ILogger logger, string listener, string reason);
+
+    [LoggerMessage(116, LogLevel.Error, "{Listener}: an I/O thread failed and was replaced.")]
+    public static partial void IoThreadFailed(this ILogger logger, string listener, Exception exception);
+
+    [LoggerMessage(117, LogLevel.Error, "{Listener}: out of file descriptors ({Reason}); new connections wait in the listen queue until some are closed. Raise the limit (ulimit -n; LimitNOFILE= in a systemd unit).")]
+    public static partial void DescriptorLimitReached(this ILogger logger, string listener, string reason);
+
+    [LoggerMessage(118, LogLevel.Information, "{Listener}: accepting connections again.")]
+    public static partial void AcceptingAgain(this ILogger logger, string listener);
+
+    [LoggerMessage(119, LogLevel.Warning, "Peer closes cannot be watched ({Reason}): a uwsgi app still running when nginx gives up learns of it only when it reads or writes.")]
+    public static partial void CloseWatchUnavailable(this ILogger logger, string reason);
+
+    [LoggerMessage(120, LogLevel.Information, "Connection {ConnectionId}: the request body arrived slower than Bridge:Limits:MinRequestBodyDataRate ({Bytes} bytes in {Seconds:0.0} s of waiting, under {Rate} bytes/s). Closed.")]
+    public static partial void BodyTooSlow(this ILogger logger, string connectionId, long bytes, double seconds, double rate);
+
+    [LoggerMessage(121, LogLevel.Information, "Connection {ConnectionId}: the front end did not take a {Bytes}-byte response write within {Seconds:0.0} s (Bridge:Limits:MinResponseDataRate, {Rate} bytes/s). Closed.")]
+    public static partial void ResponseTooSlow(this ILogger logger, string connectionId, long bytes, double seconds, double rate);
+
+    [LoggerMessage(122, LogLevel.Warning, "{Count} connection(s) did not end within 5 s of being aborted at the end of the stop.")]
+    public static partial void ConnectionsOutlivedStop(this ILogger logger, int count);
 }

@@ -5,7 +5,7 @@ namespace Bridge.Server.Metrics;
 /// request path; the oldest in-flight request is found from a fixed table of start timestamps (no allocation,
 /// no lock), so it stays cheap however many requests run.
 /// </summary>
-internal sealed class ServerStatistics
+public sealed class ServerStatistics
 {
     // Slots for the start timestamps of requests in flight. More concurrent requests than slots still count;
     // only the oldest-in-flight age may then miss one.
@@ -19,20 +19,22 @@ internal sealed class ServerStatistics
     private long _exceptions;
     private long _requestTicks;
 
-    public ServerStatistics(TimeProvider time) => _time = time;
+    internal ServerStatistics(TimeProvider time) => _time = time;
 
     /// <summary>Requests completed (any status).</summary>
     public long Requests => Interlocked.Read(ref _requests);
 
+    /// <summary>Requests in flight now.</summary>
     public int InFlight => (int)Interlocked.Read(ref _inFlight);
 
     /// <summary>Application failures answered with a 5xx (an unhandled exception or a request deadline).</summary>
     public long Exceptions => Interlocked.Read(ref _exceptions);
 
+    /// <summary>Time spent in completed requests, in milliseconds.</summary>
     public double RequestTimeMsTotal => Interlocked.Read(ref _requestTicks) * 1000.0 / _time.TimestampFrequency;
 
     /// <summary>Marks a request as in flight; returns the slot to give back to <see cref="EndRequest"/> (-1: untracked).</summary>
-    public int BeginRequest(long startTimestamp)
+    internal int BeginRequest(long startTimestamp)
     {
         Interlocked.Increment(ref _inFlight);
         var stored = startTimestamp == EmptySlot ? 1 : startTimestamp;
@@ -49,7 +51,7 @@ internal sealed class ServerStatistics
         return -1;
     }
 
-    public void EndRequest(int slot, long elapsedTicks)
+    internal void EndRequest(int slot, long elapsedTicks)
     {
         if (slot >= 0)
         {
@@ -61,7 +63,7 @@ internal sealed class ServerStatistics
         Interlocked.Decrement(ref _inFlight);
     }
 
-    public void CountException() => Interlocked.Increment(ref _exceptions);
+    internal void CountException() => Interlocked.Increment(ref _exceptions);
 
     /// <summary>Age of the oldest request in flight, in milliseconds; 0 when nothing is in flight.</summary>
     public double OldestInFlightMs()

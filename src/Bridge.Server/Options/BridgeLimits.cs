@@ -38,6 +38,29 @@ public sealed class BridgeLimits
     public TimeSpan BodyReadStallTimeout { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
+    /// Slowest request body the server waits for, in bytes per second, measured over the time the app (or the
+    /// server's drain) waits for body bytes; a slower front end is cut after
+    /// <see cref="MinRequestBodyDataRateGracePeriod"/>, with a log line. Defaults to 240, Kestrel's
+    /// <c>MinRequestBodyDataRate</c>: a client trickling a body through nginx with request buffering off (or a
+    /// peer that is not nginx) cannot hold a connection and its I/O thread. null turns it off.
+    /// </summary>
+    public double? MinRequestBodyDataRate { get; set; } = 240;
+
+    /// <summary>How long a body may arrive slower than <see cref="MinRequestBodyDataRate"/>. Defaults to 5 s, as Kestrel.</summary>
+    public TimeSpan MinRequestBodyDataRateGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Slowest the front end may read the response, in bytes per second, while a write waits for it: a write of
+    /// N bytes that is not taken within max(grace period, N / rate) cuts the connection, with a log line. Defaults
+    /// to 240, Kestrel's <c>MinResponseDataRate</c>; nginx reads as fast as its buffers and temp files allow (1 GiB
+    /// of temp file by default), so 100 MB responses through it are far from the limit. null turns it off.
+    /// </summary>
+    public double? MinResponseDataRate { get; set; } = 240;
+
+    /// <summary>The shortest time a response write may wait (see <see cref="MinResponseDataRate"/>). Defaults to 5 s, as Kestrel.</summary>
+    public TimeSpan MinResponseDataRateGracePeriod { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
     /// How long an idle kept-alive FastCGI connection stays open. Defaults to 120 s: longer than nginx's upstream
     /// <c>keepalive_timeout</c> (60 s), so nginx always closes first and never reuses a connection Bridge is closing.
     /// </summary>

@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using Bridge.Server.Logging;
+using Microsoft.Extensions.Logging;
 
 namespace Bridge.Server.Transport;
 
@@ -11,13 +13,19 @@ namespace Bridge.Server.Transport;
 /// recently parked one, or a new one. At most <see cref="MaxIdle"/> wait for connections; a thread that finishes
 /// while enough wait parks (most recently parked first out, so a burst reuses warm threads, not new ones) and
 /// ends after <see cref="IdleTimeoutMs"/> parked.
+/// A failure on a thread never ends the process: running out of descriptors (EMFILE, ENFILE) on accept is logged
+/// once and retried as descriptors free up; a thread that fails otherwise is logged and replaced (at the latest by
+/// <see cref="EnsureAccepting"/>, which the heartbeat calls), and the counts stay true.
 /// </summary>
 internal sealed class AcceptorThreads : IDisposable
 {
     /// <summary>How long a surplus thread stays parked (or waits for a connection) before it leaves.</summary>
     public const int DefaultIdleTimeoutMs = 10_000;
 
+    private const int DescriptorLimitBackoffMs = 100;
+
     private readonly Socket _listen;
+    private readonly ILogger _logger;
     private readonly Action<Socket> _serve;
     private readonly Func<CancellationToken, bool> _takeSlot;
     private readonly Action _releaseSlot;
@@ -28,6 +36,8 @@ internal sealed class AcceptorThreads : IDisposable
     private int _total;
     private int _idle;
     private int _accepting;
+    private int _descriptorLimitLogged;
+    private int _spawnFailureLogged;
 
     /// <param name="listen">The listening socket, non-blocking.</param>
     /// <param name="name">The threads' name.</param>
@@ -36,10 +46,12 @@ internal sealed class AcceptorThreads : IDisposable
     /// <param name="takeSlot">Waits for a connection slot (false when stopping).</param>
     /// <param name="releaseSlot">Gives back a slot taken for a connection that was never accepted.</param>
     /// <param name="idleTimeoutMs">How long a surplus thread stays before it ends.</param>
-    public AcceptorThreads(Socket listen, string name, int maxThreads, Action<Socket> serve, Func<CancellationToken, bool> takeSlot, Action releaseSlot, int idleTimeoutMs = DefaultIdleTimeoutMs)
+    /// <param name="logger">Where thread failures and the descriptor limit are reported.</param>
+    public AcceptorThreads(Socket listen, string name, int maxThreads, Action<Socket> serve, Func<CancellationToken, bool> takeSlot, Action releaseSlot, int idleTimeoutMs = DefaultIdleTimeoutMs, ILogger? logger = null)
     {
         IdleTimeoutMs = idleTimeoutMs;
         _listen = listen;
+        _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
         _name = name;
         MaxThreads = Math.Max(2, maxThreads);
         MaxIdle = Math.Max(2, Environment.ProcessorCount);
@@ -70,6 +82,18 @@ internal sealed class AcceptorThreads : IDisposable
     /// accept, or one was added); false when the set is at its limit, so the connection goes asynchronous.
     /// </summary>
     public bool TryReserveBlockingRead() => !_stopping.IsCancellationRequested && (Volatile.Read(ref _idle) > 0 || TrySpawn());
+
+    /// <summary>
+    /// Adds a thread if none is free to accept and the limit allows (threads lost to failures, or a spawn that
+    /// failed for want of descriptors). Called by the heartbeat.
+    /// </summary>
+    public void EnsureAccepting()
+    {
+        if (!_stopping.IsCancellationRequested && Volatile.Read(ref _idle) == 0)
+        {
+            TrySpawn();
+        }
+    }
 
     /// <summary>No thread waits for or takes new connections once this returns; threads serving one finish it.</summary>
     public async Task StopAsync()
@@ -113,14 +137,41 @@ internal sealed class AcceptorThreads : IDisposable
         }
 
         Interlocked.Increment(ref _idle); // counted as free from now: concurrent callers do not all spawn
-        var thread = new IoThread(this);
-        lock (_threads)
+        IoThread? thread = null;
+        try
         {
-            _threads.Add(thread);
-        }
+            thread = new IoThread(this); // its eventfd: fails when out of descriptors
+            lock (_threads)
+            {
+                _threads.Add(thread);
+            }
 
-        new Thread(() => thread.Run(Loop)) { IsBackground = true, Name = _name }.UnsafeStart();
-        return true;
+            new Thread(() => thread.Run(Loop)) { IsBackground = true, Name = _name }.UnsafeStart();
+            Volatile.Write(ref _spawnFailureLogged, 0);
+            return true;
+        }
+        catch (Exception ex) when (ex is NativeException or OutOfMemoryException or ThreadStartException)
+        {
+            // Not counted after all; the heartbeat tries again (EnsureAccepting).
+            if (thread is not null)
+            {
+                lock (_threads)
+                {
+                    _threads.Remove(thread);
+                }
+
+                thread.End();
+            }
+
+            Interlocked.Decrement(ref _idle);
+            Interlocked.Decrement(ref _total);
+            if (Interlocked.Exchange(ref _spawnFailureLogged, 1) == 0)
+            {
+                _logger.IoThreadSpawnFailed(_name, ex.Message);
+            }
+
+            return false;
+        }
     }
 
     private void Loop(IoThread thread)
@@ -132,49 +183,24 @@ internal sealed class AcceptorThreads : IDisposable
         try
         {
             epollFd = Native.CreateAcceptSet((int)_listen.Handle, thread.WakeFd);
-            while (!token.IsCancellationRequested && _takeSlot(token))
-            {
-                var socket = AcceptOne(thread, epollFd, token, out var timedOut);
-                if (socket is null)
-                {
-                    _releaseSlot();
-                    if (timedOut && Volatile.Read(ref _idle) > MaxIdle)
-                    {
-                        break; // idle for a while, and enough others wait
-                    }
-
-                    continue;
-                }
-
-                idle = false;
-                if (Interlocked.Decrement(ref _idle) == 0)
-                {
-                    TrySpawn(); // keep a thread accepting while this one serves
-                }
-
-                Interlocked.Decrement(ref _accepting);
-                try
-                {
-                    _serve(socket);
-                }
-                finally
-                {
-                    Interlocked.Increment(ref _accepting);
-                }
-
-                if (!ReturnToIdle(thread, epollFd, token))
-                {
-                    break; // parked for too long, or stopping
-                }
-
-                idle = true;
-            }
+            Serve(thread, epollFd, token, ref idle);
+        }
+        catch (Exception ex)
+        {
+            // Whatever failed (out of descriptors for the epoll set, an epoll error, a bug), this thread ends and the
+            // process goes on: another thread accepts, or the heartbeat adds one.
+            _logger.IoThreadFailed(_name, ex);
         }
         finally
         {
             if (idle)
             {
                 Interlocked.Decrement(ref _idle);
+            }
+
+            lock (_parked)
+            {
+                _parked.Remove(thread);
             }
 
             Interlocked.Decrement(ref _total);
@@ -185,6 +211,51 @@ internal sealed class AcceptorThreads : IDisposable
             }
 
             Interlocked.Decrement(ref _accepting);
+        }
+    }
+
+    private void Serve(IoThread thread, int epollFd, CancellationToken token, ref bool idle)
+    {
+        while (!token.IsCancellationRequested && _takeSlot(token))
+        {
+            var socket = AcceptOne(thread, epollFd, token, out var timedOut);
+            if (socket is null)
+            {
+                _releaseSlot();
+                if (timedOut && Volatile.Read(ref _idle) > MaxIdle)
+                {
+                    break; // idle for a while, and enough others wait
+                }
+
+                continue;
+            }
+
+            idle = false;
+            if (Interlocked.Decrement(ref _idle) == 0)
+            {
+                TrySpawn(); // keep a thread accepting while this one serves
+            }
+
+            Interlocked.Decrement(ref _accepting);
+            try
+            {
+                _serve(socket);
+            }
+            catch (Exception ex)
+            {
+                _logger.IoThreadFailed(_name, ex); // the connection's own code catches what it expects
+            }
+            finally
+            {
+                Interlocked.Increment(ref _accepting);
+            }
+
+            if (!ReturnToIdle(thread, epollFd, token))
+            {
+                break; // parked for too long, or stopping
+            }
+
+            idle = true;
         }
     }
 
@@ -228,7 +299,16 @@ internal sealed class AcceptorThreads : IDisposable
             {
                 if (thread.Unparked)
                 {
-                    Native.SetListening(epollFd, (int)_listen.Handle, listening: true);
+                    try
+                    {
+                        Native.SetListening(epollFd, (int)_listen.Handle, listening: true);
+                    }
+                    catch (NativeException ex)
+                    {
+                        // Counted free by its taker: it stays, and ends after its idle timeout if it cannot accept.
+                        _logger.IoThreadFailed(_name, ex);
+                    }
+
                     return true;
                 }
 
@@ -259,23 +339,46 @@ internal sealed class AcceptorThreads : IDisposable
             return null; // an inherited socket's queue belongs to the other workers once this one stops
         }
 
+        Socket accepted;
         try
         {
-            return _listen.Accept();
+            accepted = _listen.Accept();
         }
         catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain or SocketError.ConnectionAborted or SocketError.Interrupted)
         {
             return null;
         }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.TooManyOpenSockets || ex.NativeErrorCode is NativeException.TooManyOpenFiles or NativeException.TooManyOpenFilesSystem)
+        {
+            // Out of descriptors: the connection stays queued until some are closed. Logged once per episode; the
+            // wait lets a stop wake the thread.
+            if (Interlocked.Exchange(ref _descriptorLimitLogged, 1) == 0)
+            {
+                _logger.DescriptorLimitReached(_name, ex.Message);
+            }
+
+            Native.WaitSignal(thread.WakeFd, DescriptorLimitBackoffMs);
+            Native.Drain(thread.WakeFd);
+            return null;
+        }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
-            // Listener closed or out of descriptors (EMFILE): pause so a persistent error does not spin.
+            // The listener closed (at stop), or another error: pause so a persistent one does not spin.
             if (!token.IsCancellationRequested)
             {
-                Thread.Sleep(10);
+                Native.WaitSignal(thread.WakeFd, 10);
+                Native.Drain(thread.WakeFd);
             }
 
             return null;
         }
+
+        if (Interlocked.Exchange(ref _descriptorLimitLogged, 0) != 0)
+        {
+            _logger.AcceptingAgain(_name);
+        }
+
+        return accepted;
     }
+
 }

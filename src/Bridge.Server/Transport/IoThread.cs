@@ -13,6 +13,7 @@ internal sealed class IoThread
     private readonly Lock _wakeLock = new();
     private bool _ended;
 
+    /// <summary>Creates the thread's wake-up descriptor; throws <see cref="NativeException"/> when none can be made.</summary>
     public IoThread(AcceptorThreads owner)
     {
         Owner = owner;
@@ -54,7 +55,16 @@ internal sealed class IoThread
         finally
         {
             t_current = null;
-            lock (_wakeLock)
+            End();
+        }
+    }
+
+    /// <summary>Closes the wake-up descriptor (also for a thread that never started).</summary>
+    public void End()
+    {
+        lock (_wakeLock)
+        {
+            if (!_ended)
             {
                 _ended = true;
                 Native.Close(WakeFd);

@@ -15,6 +15,8 @@ internal static unsafe partial class Native
     private const int EpollCtlAdd = 1;
     private const int EpollCtlDel = 2;
     private const uint EpollIn = 0x001;
+    private const uint EpollRdHup = 0x2000;
+    private const uint EpollOneShot = 1u << 30;
     private const uint EpollExclusive = 1u << 28;
     private const short PollIn = 0x001;
     private const int EIntr = 4;
@@ -23,10 +25,11 @@ internal static unsafe partial class Native
     private static readonly int EpollEventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
     private static readonly int EpollDataOffset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 4 : 8;
 
+    /// <summary>A non-blocking eventfd; throws <see cref="NativeException"/> (e.g. EMFILE) when none can be made.</summary>
     public static int CreateEventFd()
     {
         var fd = eventfd(0, EfdCloexec | EfdNonblock);
-        return fd >= 0 ? fd : throw new InvalidOperationException($"eventfd failed (errno {Marshal.GetLastPInvokeError()}).");
+        return fd >= 0 ? fd : throw NativeException.Last("eventfd");
     }
 
     public static void Signal(int eventFd)
@@ -55,14 +58,14 @@ internal static unsafe partial class Native
         var epollFd = epoll_create1(EpollCloexec);
         if (epollFd < 0)
         {
-            throw new InvalidOperationException($"epoll_create1 failed (errno {Marshal.GetLastPInvokeError()}).");
+            throw NativeException.Last("epoll_create1");
         }
 
         if (Add(epollFd, listenFd, EpollIn | EpollExclusive, 0) != 0 || Add(epollFd, wakeFd, EpollIn, 1) != 0)
         {
-            var errno = Marshal.GetLastPInvokeError();
+            var error = NativeException.Last("epoll_ctl");
             _ = close(epollFd);
-            throw new InvalidOperationException($"epoll_ctl failed (errno {errno}).");
+            throw error;
         }
 
         return epollFd;
@@ -74,7 +77,7 @@ internal static unsafe partial class Native
         var result = listening ? Add(epollFd, listenFd, EpollIn | EpollExclusive, 0) : epoll_ctl(epollFd, EpollCtlDel, listenFd, null);
         if (result != 0)
         {
-            throw new InvalidOperationException($"epoll_ctl failed (errno {Marshal.GetLastPInvokeError()}).");
+            throw NativeException.Last("epoll_ctl");
         }
     }
 
@@ -93,7 +96,7 @@ internal static unsafe partial class Native
                     continue;
                 }
 
-                throw new InvalidOperationException($"epoll_wait failed (errno {errno}).");
+                throw new NativeException("epoll_wait", errno);
             }
 
             if (count == 0)
@@ -109,6 +112,54 @@ internal static unsafe partial class Native
 
             return listenReady ? 1 : 0;
         }
+    }
+
+    /// <summary>An epoll set for <see cref="CloseWatcher"/>, holding a wake-up eventfd under key 0.</summary>
+    public static int CreateCloseWatchSet(int wakeFd)
+    {
+        var epollFd = epoll_create1(EpollCloexec);
+        if (epollFd < 0)
+        {
+            throw NativeException.Last("epoll_create1");
+        }
+
+        if (Add(epollFd, wakeFd, EpollIn, 0) != 0)
+        {
+            var error = NativeException.Last("epoll_ctl");
+            _ = close(epollFd);
+            throw error;
+        }
+
+        return epollFd;
+    }
+
+    /// <summary>
+    /// Watches <paramref name="fd"/> for the peer's close (EPOLLRDHUP; hang-up and errors are always reported) but
+    /// not for data, so bytes waiting unread never wake the watcher; once (EPOLLONESHOT). False if it cannot be added.
+    /// </summary>
+    public static bool WatchClose(int epollFd, int fd, ulong key) => Add(epollFd, fd, EpollRdHup | EpollOneShot, key) == 0;
+
+    /// <summary>Stops watching <paramref name="fd"/>; call before the descriptor is closed.</summary>
+    public static void Unwatch(int epollFd, int fd) => _ = epoll_ctl(epollFd, EpollCtlDel, fd, null);
+
+    /// <summary>Waits for close events; writes their keys to <paramref name="keys"/> and returns how many (0 on EINTR).</summary>
+    public static int WaitClosed(int epollFd, Span<ulong> keys)
+    {
+        var events = stackalloc byte[16 * 64];
+        var max = Math.Min(keys.Length, 64);
+        var count = epoll_wait(epollFd, events, max, -1);
+        if (count < 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            return errno == EIntr ? 0 : throw new NativeException("epoll_wait", errno);
+        }
+
+        for (var i = 0; i < count; i++)
+        {
+            keys[i] = *(ulong*)(events + (i * EpollEventSize) + EpollDataOffset);
+        }
+
+        return count;
     }
 
     /// <summary>Blocks until <paramref name="fd"/> is readable (or hung up) or <paramref name="wakeFd"/> is signalled.</summary>

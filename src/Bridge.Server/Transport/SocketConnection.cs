@@ -1,44 +1,52 @@
-using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Connections;
-using Microsoft.AspNetCore.Http.Features;
 
 namespace Bridge.Server.Transport;
 
 /// <summary>
-/// An accepted socket as a <see cref="ConnectionContext"/> whose pipes read and write the socket directly: a read
-/// is a non-blocking receive into the reader's own buffer, a flush a non-blocking send of the writer's buffer.
-/// Only when the socket would block does the connection wait, either on its I/O thread (see
-/// <see cref="IoThread"/>) or through .NET's asynchronous socket operations. No receive or send loop runs beside
-/// the app, so a request served start to finish on one thread costs no thread hand-off.
+/// An accepted socket whose pipes read and write it directly: a read is a non-blocking receive into the reader's
+/// own buffer, a flush a non-blocking send of the writer's buffer. Only when the socket would block does the
+/// connection wait, either on its I/O thread (see <see cref="IoThread"/>) or through .NET's asynchronous socket
+/// operations. No receive or send loop runs beside the app, so a request served start to finish on one thread
+/// costs no thread hand-off.
 /// </summary>
-internal sealed class SocketConnection : ConnectionContext, IDuplexPipe
+/// <remarks>
+/// Ownership: the connection (its <c>BridgeConnection</c>) owns the socket and both buffers. <see cref="CloseSocket"/>
+/// ends the conversation; the buffers go back to the pool only through <see cref="ReleaseBuffers"/>, which the
+/// owner calls once nothing that could still touch them runs (the read loop and every request task on the
+/// connection have finished). A request abandoned at its deadline may still hold a read result or be writing:
+/// its connection then never releases the buffers and the garbage collector takes them.
+/// </remarks>
+internal sealed class SocketConnection
 {
-    private readonly SocketReader _reader;
-    private readonly SocketWriter _writer;
+    private readonly CloseWatcher? _watcher;
+    private readonly Lock _watchLock = new();
     private CancellationTokenSource? _closed;
-    private IFeatureCollection? _features;
-    private IDictionary<object, object?>? _items;
-    private string? _id;
+    private ulong _watchKey;
+    private bool _watchEnded;
     private EndPoint? _remote;
     private EndPoint? _local;
-    private int _watching;
     private volatile bool _peerClosed;
-    private int _disposed;
+    private volatile Exception? _abortReason;
+    private int _socketClosed;
+    private int _buffersReleased;
 
-    public SocketConnection(Socket socket, IoThread? owner)
+    public SocketConnection(Socket socket, IoThread? owner, TimeProvider time, CloseWatcher? watcher = null)
     {
         Socket = socket;
         Fd = (int)socket.Handle;
         Owner = owner;
-        _reader = new SocketReader(this);
-        _writer = new SocketWriter(this);
+        Time = time;
+        _watcher = watcher;
+        Input = new SocketReader(this);
+        Output = new SocketWriter(this);
     }
 
     public Socket Socket { get; }
 
     public int Fd { get; }
+
+    public TimeProvider Time { get; }
 
     /// <summary>The I/O thread serving this connection inline; null once it runs on the thread pool.</summary>
     public IoThread? Owner { get; set; }
@@ -46,126 +54,126 @@ internal sealed class SocketConnection : ConnectionContext, IDuplexPipe
     /// <summary>The I/O thread blocked in a read of this connection, if any (to wake it).</summary>
     public IoThread? BlockedThread { get; set; }
 
-    public bool IsAborted { get; private set; }
+    public SocketReader Input { get; }
 
-    public Exception? AbortReason { get; private set; }
+    public SocketWriter Output { get; }
 
-    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+    public bool IsAborted => _abortReason is not null;
 
-    public PipeReader Input => _reader;
+    /// <summary>What reads and writes throw once the connection was aborted.</summary>
+    public Exception? AbortReason => _abortReason;
 
-    public PipeWriter Output => _writer;
+    public bool IsClosed => Volatile.Read(ref _socketClosed) != 0;
 
-    public override string ConnectionId
-    {
-        get => _id ??= Fd.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        set => _id = value;
-    }
+    public EndPoint? RemoteEndPoint => _remote ??= TryGet(static s => s.RemoteEndPoint, Socket);
 
-    public override IFeatureCollection Features => _features ??= new FeatureCollection();
-
-    public override IDictionary<object, object?> Items
-    {
-        get => _items ??= new Dictionary<object, object?>();
-        set => _items = value;
-    }
-
-    public override IDuplexPipe Transport
-    {
-        get => this;
-        set => throw new NotSupportedException("The transport of a socket connection is fixed.");
-    }
-
-    public override EndPoint? RemoteEndPoint
-    {
-        get => _remote ??= TryGet(static s => s.RemoteEndPoint, Socket);
-        set => _remote = value;
-    }
-
-    public override EndPoint? LocalEndPoint
-    {
-        get => _local ??= TryGet(static s => s.LocalEndPoint, Socket);
-        set => _local = value;
-    }
+    public EndPoint? LocalEndPoint => _local ??= TryGet(static s => s.LocalEndPoint, Socket);
 
     /// <summary>
-    /// Fires when the peer closes or resets the connection, or it is aborted. Asking for it starts a watch (a
-    /// zero-byte receive) if nothing is reading: a uwsgi app still running when nginx gives up learns of it.
+    /// Fires when the peer closes or resets the connection, or it is aborted. Asking for it starts a watch (see
+    /// <see cref="CloseWatcher"/>) unless the close was already seen: a uwsgi app still running when nginx gives up
+    /// learns of it, even with request body bytes still unread.
     /// </summary>
-    public override CancellationToken ConnectionClosed
+    public CancellationToken ConnectionClosed
     {
         get
         {
-            if (IsDisposed)
+            var closed = LazyInitializer.EnsureInitialized(ref _closed);
+            if (_peerClosed || IsAborted || IsClosed)
             {
-                return new CancellationToken(canceled: true);
+                Cancel(closed);
+                return closed.Token;
             }
 
-            var closed = LazyInitializer.EnsureInitialized(ref _closed);
+            lock (_watchLock)
+            {
+                if (_watcher is not null && _watchKey == 0 && !_watchEnded)
+                {
+                    _watchKey = _watcher.Watch(this);
+                }
+            }
+
             if (_peerClosed)
             {
-                OnClosed(); // seen before anyone asked
-            }
-            else if (Interlocked.Exchange(ref _watching, 1) == 0)
-            {
-                _ = WatchAsync();
+                Cancel(closed); // seen while the watch started
             }
 
             return closed.Token;
         }
-
-        set => throw new NotSupportedException("The closed token of a socket connection is fixed.");
     }
 
-    public override void Abort(ConnectionAbortedException abortReason)
+    /// <summary>
+    /// Ends the connection at once: the socket is shut down both ways (a blocked poll or a pending operation ends),
+    /// later reads throw <see cref="RequestAbortedException"/> with <paramref name="reason"/>, flushes report the
+    /// peer gone, and <see cref="ConnectionClosed"/> fires. Safe from any thread, any number of times.
+    /// </summary>
+    public void Abort(string reason, Exception? innerException = null)
     {
-        if (IsAborted)
+        if (Interlocked.CompareExchange(ref _abortReason, new RequestAbortedException(reason, innerException), null) is not null)
         {
             return;
         }
 
-        AbortReason = abortReason;
-        IsAborted = true;
-        Interlocked.MemoryBarrier();
         Shutdown();
-        _reader.OnAborted();
+        Input.OnAborted();
         BlockedThread?.Wake();
-        OnClosed();
+        OnPeerClosed();
     }
 
-    public override ValueTask DisposeAsync()
+    /// <summary>Shuts the socket down and closes it; once. The buffers stay until <see cref="ReleaseBuffers"/>.</summary>
+    public void CloseSocket()
     {
-        Close();
-        return base.DisposeAsync();
-    }
-
-    /// <summary>Shuts the socket down, closes it and gives the buffers back; once.</summary>
-    public void Close()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        if (Interlocked.Exchange(ref _socketClosed, 1) != 0)
         {
             return;
+        }
+
+        lock (_watchLock)
+        {
+            _watchEnded = true;
+            _watcher?.Unwatch(this, _watchKey); // before the descriptor is closed: its number may be reused at once
+            _watchKey = 0;
         }
 
         Shutdown();
         Socket.Dispose();
-        _reader.ReturnBuffer();
-        _writer.ReturnBuffer();
-        _closed?.Dispose();
     }
 
-    internal void OnClosed()
+    /// <summary>
+    /// Gives both buffers back to the pool; once. Only the owner calls it, when nothing that could touch them runs.
+    /// </summary>
+    public void ReleaseBuffers()
+    {
+        if (Interlocked.Exchange(ref _buffersReleased, 1) != 0)
+        {
+            return;
+        }
+
+        Input.ReleaseBuffer();
+        Output.ReleaseBuffer();
+    }
+
+    /// <summary>The peer closed or reset the connection (or it was aborted): <see cref="ConnectionClosed"/> fires.</summary>
+    internal void OnPeerClosed()
     {
         _peerClosed = true;
         Interlocked.MemoryBarrier(); // pairs with the getter: the token it hands out is canceled either way
-        var closed = Volatile.Read(ref _closed);
-        if (closed is not null && !closed.IsCancellationRequested)
+        if (Volatile.Read(ref _closed) is { } closed)
         {
+            Cancel(closed);
+        }
+    }
+
+    private static void Cancel(CancellationTokenSource source)
+    {
+        if (!source.IsCancellationRequested)
+        {
+            // Callbacks run here (an app's RequestAborted): one that throws must not break the transport.
             try
             {
-                closed.Cancel();
+                source.Cancel();
             }
-            catch (ObjectDisposedException)
+            catch (AggregateException)
             {
             }
         }
@@ -181,52 +189,6 @@ internal sealed class SocketConnection : ConnectionContext, IDuplexPipe
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {
         }
-    }
-
-    private async Task WatchAsync()
-    {
-        try
-        {
-            while (!IsDisposed)
-            {
-                await Socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                if (IsDisposed)
-                {
-                    return;
-                }
-
-                var error = Peek(out var received);
-                if (error == SocketError.WouldBlock)
-                {
-                    continue; // woken without anything to read
-                }
-
-                if (error != SocketError.Success || received == 0)
-                {
-                    OnClosed(); // end of stream or reset
-                }
-                else
-                {
-                    Volatile.Write(ref _watching, 0); // data: it stays for the next read, which sees a close itself
-                }
-
-                return;
-            }
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
-        {
-            if (!IsDisposed)
-            {
-                OnClosed();
-            }
-        }
-    }
-
-    private SocketError Peek(out int received)
-    {
-        Span<byte> one = stackalloc byte[1];
-        received = Socket.Receive(one, SocketFlags.Peek, out var error);
-        return error;
     }
 
     private static EndPoint? TryGet(Func<Socket, EndPoint?> get, Socket socket)

@@ -1,14 +1,15 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using Microsoft.AspNetCore.Connections;
 
 namespace Bridge.Server.Transport;
 
 /// <summary>
 /// The input of a <see cref="SocketConnection"/>: one pooled array holding what was received and not yet
 /// consumed. A read that needs more bytes receives without blocking; if none are there it waits on the
-/// connection's I/O thread (poll, woken by cancel or abort) when that thread may stay, otherwise asynchronously.
+/// connection's I/O thread (poll, woken by cancel, abort or the caller's token) when that thread may stay,
+/// otherwise asynchronously. One reader at a time, as for any <see cref="PipeReader"/>; <see cref="CancelPendingRead"/>
+/// may come from any thread and is never lost.
 /// </summary>
 internal sealed class SocketReader : PipeReader
 {
@@ -23,16 +24,20 @@ internal sealed class SocketReader : PipeReader
     private bool _endOfStream;
     private Exception? _error;
     private bool _completed;
-    private volatile bool _cancelRequested;
-    private CancellationTokenSource? _readCancel;
+    private int _cancelRequested;
+    private CancellationTokenSource? _receiveCancel;
     private int _receiving;
+    private long _bytesReceived;
 
     public SocketReader(SocketConnection connection) => _connection = connection;
+
+    /// <summary>Bytes received since the connection was accepted (read by the heartbeat for the data rate).</summary>
+    public long BytesReceived => Volatile.Read(ref _bytesReceived);
 
     public override bool TryRead(out ReadResult result)
     {
         ThrowIfCompleted();
-        if (_cancelRequested || !_examinedAll || _endOfStream)
+        if (HasResult)
         {
             result = TakeResult();
             return true;
@@ -48,7 +53,7 @@ internal sealed class SocketReader : PipeReader
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (_cancelRequested || !_examinedAll || _endOfStream)
+            if (HasResult)
             {
                 return new ValueTask<ReadResult>(TakeResult());
             }
@@ -59,7 +64,7 @@ internal sealed class SocketReader : PipeReader
                 continue;
             }
 
-            if (!TryWaitOnOwnThread())
+            if (!TryWaitOnOwnThread(cancellationToken))
             {
                 return ReceiveAsync(cancellationToken);
             }
@@ -82,37 +87,49 @@ internal sealed class SocketReader : PipeReader
         _examinedAll = examinedIndex == _end;
         if (_start == _end)
         {
+            // Everything consumed: by the PipeReader contract no earlier result may be touched any more, so the
+            // array can go back to the pool (a connection between requests holds none; the next receive rents).
             _start = _end = 0;
-            ReleaseEmptyBuffer(); // between requests a connection holds no buffer (rented again by the next receive)
+            ReleaseEmptyBuffer();
         }
     }
 
     public override void CancelPendingRead()
     {
-        _cancelRequested = true;
+        Volatile.Write(ref _cancelRequested, 1);
         Interlocked.MemoryBarrier(); // pairs with the barrier in TryWaitOnOwnThread: one of the two sees the other
         _connection.BlockedThread?.Wake();
-        try
-        {
-            Volatile.Read(ref _readCancel)?.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
+        CancelReceive();
     }
 
-    public override void Complete(Exception? exception = null) => _completed = true;
-
-    internal void OnAborted()
+    /// <summary>
+    /// No more reads. With an exception the connection is aborted, so the peer sees the failure (a reset) rather
+    /// than a clean end.
+    /// </summary>
+    public override void Complete(Exception? exception = null)
     {
-        try
+        _completed = true;
+        if (exception is not null)
         {
-            Volatile.Read(ref _readCancel)?.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
+            _connection.Abort("The connection's input was completed with an error.", exception);
         }
     }
+
+    internal void OnAborted() => CancelReceive();
+
+    /// <summary>Gives the array back to the pool, unless a receive still writes into it (then the GC takes it).</summary>
+    internal void ReleaseBuffer()
+    {
+        var buffer = _buffer;
+        _buffer = [];
+        _start = _end = 0;
+        if (buffer.Length > 0 && Volatile.Read(ref _receiving) == 0)
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private bool HasResult => Volatile.Read(ref _cancelRequested) != 0 || !_examinedAll || _endOfStream;
 
     private void ReleaseEmptyBuffer()
     {
@@ -123,18 +140,21 @@ internal sealed class SocketReader : PipeReader
         }
     }
 
-    internal void ReturnBuffer()
+    private void CancelReceive()
     {
-        ReleaseEmptyBuffer();
-        _buffer = []; // a receive still in flight (an app reading after its connection was torn down) keeps the array
-        _start = _end = 0;
+        try
+        {
+            Volatile.Read(ref _receiveCancel)?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+        }
     }
 
     private ReadResult TakeResult()
     {
-        var canceled = _cancelRequested;
-        _cancelRequested = false;
-        if (_error is not null && _start == _end)
+        var canceled = Interlocked.Exchange(ref _cancelRequested, 0) != 0; // read and cleared at once: a cancel is seen once
+        if (_error is not null && _start == _end && !canceled)
         {
             throw _error;
         }
@@ -158,35 +178,34 @@ internal sealed class SocketReader : PipeReader
 
     private void OnReceived(int received, SocketError error)
     {
-        if (_connection.IsAborted)
+        if (_connection.AbortReason is { } reason)
         {
             // Abort shuts the socket down, which may end a pending receive as if the peer had closed.
             _endOfStream = true;
-            _error = _connection.AbortReason ?? new ConnectionAbortedException();
-            _connection.OnClosed();
+            _error = reason;
         }
         else if (error != SocketError.Success)
         {
             _endOfStream = true;
-            _error = _connection.IsAborted
-                ? _connection.AbortReason ?? new ConnectionAbortedException()
-                : new ConnectionResetException($"The front end reset the connection ({error}).");
-            _connection.OnClosed();
+            _error = new FrontEndClosedException($"The front end reset the connection ({error}).");
+            _connection.OnPeerClosed();
         }
         else if (received == 0)
         {
             _endOfStream = true;
-            _connection.OnClosed();
+            _connection.OnPeerClosed();
         }
         else
         {
             _end += received;
             _examinedAll = false;
+            Volatile.Write(ref _bytesReceived, _bytesReceived + received);
         }
     }
 
-    // On the connection's own I/O thread, with another thread left to accept: block until readable or woken.
-    private bool TryWaitOnOwnThread()
+    // On the connection's own I/O thread, with another thread left to accept: block until readable or woken (by
+    // CancelPendingRead, Abort or the caller's token).
+    private bool TryWaitOnOwnThread(CancellationToken cancellationToken)
     {
         var thread = IoThread.Current;
         if (thread is null || thread != _connection.Owner || !thread.Owner.TryReserveBlockingRead())
@@ -201,15 +220,19 @@ internal sealed class SocketReader : PipeReader
 
         _connection.BlockedThread = thread;
         Interlocked.MemoryBarrier();
+        var registration = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static state => ((IoThread)state!).Wake(), thread)
+            : default;
         try
         {
-            if (!_cancelRequested && !_connection.IsAborted)
+            if (Volatile.Read(ref _cancelRequested) == 0 && !_connection.IsAborted && !cancellationToken.IsCancellationRequested)
             {
                 Native.WaitReadable(_connection.Fd, thread.WakeFd);
             }
         }
         finally
         {
+            registration.Dispose(); // waits for a running callback: no wake-up lands after the drain below
             _connection.BlockedThread = null;
             Native.Drain(thread.WakeFd);
         }
@@ -221,13 +244,14 @@ internal sealed class SocketReader : PipeReader
     {
         while (true)
         {
-            var cancel = LazyInitializer.EnsureInitialized(ref _readCancel);
-            if (_cancelRequested || !_examinedAll || _endOfStream)
+            cancellationToken.ThrowIfCancellationRequested();
+            if (HasResult)
             {
                 return TakeResult();
             }
 
             ThrowIfAborted();
+            var cancel = LazyInitializer.EnsureInitialized(ref _receiveCancel);
             var waitOnly = _start == _end; // nothing held: wait for data before renting a buffer
             if (!waitOnly)
             {
@@ -239,12 +263,13 @@ internal sealed class SocketReader : PipeReader
             Volatile.Write(ref _receiving, 1);
             try
             {
-                using var link = cancellationToken.UnsafeRegister(static state => ((CancellationTokenSource)state!).Cancel(), cancel);
+                // A cancel or abort that came after the checks above has already canceled this source.
+                using var link = cancellationToken.UnsafeRegister(static state => ((SocketReader)state!).CancelReceive(), this);
                 received = await _connection.Socket.ReceiveAsync(waitOnly ? Memory<byte>.Empty : _buffer.AsMemory(_end), SocketFlags.None, cancel.Token).ConfigureAwait(false);
                 if (waitOnly)
                 {
                     Volatile.Write(ref _receiving, 0);
-                    _ = TryReceive(); // the loop returns what arrived, or waits again if another reader raced
+                    _ = TryReceive(); // the loop returns what arrived, or waits again
                     continue;
                 }
             }
@@ -252,11 +277,10 @@ internal sealed class SocketReader : PipeReader
             {
                 if (!cancel.TryReset())
                 {
-                    _readCancel = null;
+                    _receiveCancel = null; // canceled for good: the next receive takes a new source
                 }
 
-                cancellationToken.ThrowIfCancellationRequested();
-                continue; // CancelPendingRead or abort: the loop returns or throws
+                continue; // the caller's token, CancelPendingRead or abort: the loop throws or returns
             }
             catch (SocketException ex)
             {
@@ -273,9 +297,9 @@ internal sealed class SocketReader : PipeReader
                 Volatile.Write(ref _receiving, 0);
             }
 
-            if (_connection.IsDisposed)
+            if (_connection.IsClosed && _connection.AbortReason is null)
             {
-                throw new ConnectionAbortedException("The connection was closed.");
+                throw new RequestAbortedException("The connection was closed.");
             }
 
             OnReceived(received, error);
@@ -329,9 +353,9 @@ internal sealed class SocketReader : PipeReader
 
     private void ThrowIfAborted()
     {
-        if (_connection.IsAborted)
+        if (_connection.AbortReason is { } reason)
         {
-            throw _connection.AbortReason ?? new ConnectionAbortedException();
+            throw reason;
         }
     }
 }

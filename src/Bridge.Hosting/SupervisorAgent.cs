@@ -2,20 +2,25 @@ using System.Buffers;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json;
+using Bridge.Server;
 using Bridge.Server.Metrics;
 
-namespace Bridge.Server.Hosting;
+namespace Bridge.Hosting;
 
 /// <summary>
 /// The worker's side of <c>bridge run</c> (src/Bridge.Cli/SUPERVISOR-PROTOCOL.md): when
 /// <c>BRIDGE_SUPERVISOR_SOCKET</c> is set, one JSON datagram <c>ready</c> once the listeners accept, <c>stats</c>
 /// every second, <c>stopping</c> when the graceful stop begins. Datagrams are fire-and-forget: a supervisor that
-/// is gone or slow never blocks or fails the worker.
+/// is gone or slow never blocks or fails the worker. Both hosts (<c>AddBridge()</c> and <c>UseBridge()</c>) start it
+/// once their server accepts, and tell it when the stop begins.
 /// </summary>
-internal sealed class SupervisorAgent : IAsyncDisposable
+public sealed class SupervisorAgent : IAsyncDisposable
 {
+    /// <summary>The environment variable that holds the supervisor's datagram socket.</summary>
     public const string SocketVariable = "BRIDGE_SUPERVISOR_SOCKET";
+    /// <summary>The environment variable that holds this worker's slot number.</summary>
     public const string WorkerVariable = "BRIDGE_WORKER_ID";
+    /// <summary>The environment variable that holds this worker's generation.</summary>
     public const string GenerationVariable = "BRIDGE_WORKER_GENERATION";
 
     private static readonly TimeSpan StatsInterval = TimeSpan.FromSeconds(1);
@@ -40,8 +45,17 @@ internal sealed class SupervisorAgent : IAsyncDisposable
         _socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified) { Blocking = false };
     }
 
-    /// <summary>Starts the agent when the supervisor's socket is in the environment: sends <c>ready</c>, then <c>stats</c> each second.</summary>
-    public static SupervisorAgent? Start(ServerStatistics statistics, TimeProvider time)
+    /// <summary>
+    /// Starts the agent for a started <paramref name="server"/> when the supervisor's socket is in the environment
+    /// (the process is a worker of <c>bridge run</c>): sends <c>ready</c>, then <c>stats</c> each second. Null otherwise.
+    /// </summary>
+    public static SupervisorAgent? Start(BridgeServer server, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        return Start(server.Statistics, time);
+    }
+
+    internal static SupervisorAgent? Start(ServerStatistics statistics, TimeProvider time)
     {
         var path = Environment.GetEnvironmentVariable(SocketVariable);
         if (string.IsNullOrEmpty(path))
@@ -66,6 +80,7 @@ internal sealed class SupervisorAgent : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops the stats and closes the socket.</summary>
     public async ValueTask DisposeAsync()
     {
         if (_timer is not null)
