@@ -39,11 +39,11 @@ internal sealed class ServerContext
         MinResponseRate = Limits.MinResponseDataRate;
         MinResponseRateGraceTicks = ToTicks(Limits.MinResponseDataRateGracePeriod);
         Statistics = new ServerStatistics(time);
-        CloseWatcher = new Transport.CloseWatcher(ConnectionLogger);
+        Events = new Transport.SocketEvents(ConnectionLogger);
     }
 
-    /// <summary>Watches running uwsgi requests' sockets for nginx's close (one thread, started on first use).</summary>
-    public Transport.CloseWatcher CloseWatcher { get; }
+    /// <summary>Where connections off their I/O thread wait for readiness and the peer's close (one thread).</summary>
+    public Transport.SocketEvents Events { get; }
 
     public double? MinBodyRate { get; }
 

@@ -13,14 +13,14 @@ public sealed class SocketConnectionTests : IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly Socket _peer;
-    private readonly CloseWatcher _watcher = new(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+    private readonly SocketEvents _events = new(Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
     private readonly SocketConnection _connection;
 
     public SocketConnectionTests()
     {
         var (server, peer) = SocketPair();
         _peer = peer;
-        _connection = new SocketConnection(server, owner: null, TimeProvider.System, _watcher);
+        _connection = new SocketConnection(server, owner: null, TimeProvider.System, _events);
     }
 
     public void Dispose()
@@ -28,7 +28,7 @@ public sealed class SocketConnectionTests : IDisposable
         _connection.CloseSocket();
         _connection.ReleaseBuffers();
         _peer.Dispose();
-        _watcher.Dispose();
+        _events.Dispose();
     }
 
     [Fact]
@@ -173,7 +173,7 @@ public sealed class SocketConnectionTests : IDisposable
         using var acceptors = new AcceptorThreads(listen, "test I/O", 4, socket =>
         {
             socket.Blocking = false;
-            var connection = new SocketConnection(socket, IoThread.Current, TimeProvider.System);
+            var connection = new SocketConnection(socket, IoThread.Current, TimeProvider.System, _events);
             served.SetResult(connection);
             var read = connection.Input.ReadAsync(); // blocks this thread: nothing has been sent
             outcome.SetResult((read.IsCompleted, read.Result.IsCanceled));

@@ -57,7 +57,7 @@ internal sealed class BridgeConnection
     public bool StopRequested => _stopRequested;
 
     /// <summary>Visited by the heartbeat: the request(s) whose per-request deadline it checks.</summary>
-    public IRequestDeadlines? Requests { get; set; }
+    public IConnectionRequests? Requests { get; set; }
 
     public void StartHeadTimer() => Volatile.Write(ref _headDeadline, _server.Time.GetTimestamp() + _server.HeadTimeoutTicks);
 
@@ -96,7 +96,12 @@ internal sealed class BridgeConnection
         }
     }
 
-    public void Abort(string reason) => Transport.Abort(reason);
+    /// <summary>Cuts the connection; the requests on it see RequestAborted first.</summary>
+    public void Abort(string reason)
+    {
+        Requests?.CancelAll();
+        Transport.Abort(reason);
+    }
 
     public void OnHeartbeat(long now)
     {
@@ -256,19 +261,21 @@ internal sealed class BridgeConnection
         }
     }
 
-    // A response write not taken by the front end within max(grace, bytes / MinResponseDataRate) cuts the connection.
+    // A flush that has waited for the front end longer than the grace period, and got fewer bytes through than
+    // MinResponseDataRate allows for that time, cuts the connection.
     private void CheckResponseRate(long now)
     {
         var since = Output.PendingSince;
-        if (since == 0 || _server.MinResponseRate is not { } rate)
+        if (since == 0 || _server.MinResponseRate is not { } rate || now - since <= _server.MinResponseRateGraceTicks)
         {
             return;
         }
 
-        var allowed = Math.Max(_server.MinResponseRateGraceTicks, (long)(Output.PendingBytes / rate * _server.Time.TimestampFrequency));
-        if (now - since > allowed)
+        var sent = Output.PendingSent;
+        var seconds = (double)(now - since) / _server.Time.TimestampFrequency;
+        if (sent < rate * seconds)
         {
-            _server.ConnectionLogger.ResponseTooSlow(Id, Output.PendingBytes, (double)(now - since) / _server.Time.TimestampFrequency, rate);
+            _server.ConnectionLogger.ResponseTooSlow(Id, sent, seconds, rate);
             Abort("The front end read the response slower than Bridge:Limits:MinResponseDataRate.");
         }
     }

@@ -120,7 +120,7 @@ internal sealed class ConnectionManager : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _heartbeat.DisposeAsync().ConfigureAwait(false);
-        _server.CloseWatcher.Dispose();
+        _server.Events.Dispose();
 
         // _slots is not disposed: a connection that outlived the stop (its app ignores cancellation) still gives
         // its slot back when it ends, and a SemaphoreSlim that never handed out a wait handle holds nothing.

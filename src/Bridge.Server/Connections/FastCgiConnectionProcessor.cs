@@ -19,7 +19,7 @@ namespace Bridge.Server.Connections;
 /// deadline with its app still running (<see cref="IsReusable"/>); otherwise nothing of it is reused.
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Pooled for the life of the server; the semaphore has no wait handle and the buffers go back to the GC with it.")]
-internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IRequestDeadlines
+internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnectionRequests
 {
     private static readonly ResponseHeader[] EmptyBody = [new("Content-Length", "0")];
 
@@ -85,6 +85,8 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IReques
     }
 
     public void CheckDeadlines(long now) => _requests.CheckDeadlines(now);
+
+    public void CancelAll() => _requests.CancelAll();
 
     public ValueTask AcquireOutputAsync(CancellationToken cancellationToken) => new(_outputLock.WaitAsync(cancellationToken));
 

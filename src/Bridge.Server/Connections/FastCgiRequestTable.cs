@@ -97,6 +97,21 @@ internal sealed class FastCgiRequestTable
         }
     }
 
+    /// <summary>Any thread: the connection is being cut; every started request's RequestAborted fires.</summary>
+    public void CancelAll()
+    {
+        lock (_active)
+        {
+            foreach (var request in _active)
+            {
+                if (request.Started)
+                {
+                    request.Context.CancelRequest();
+                }
+            }
+        }
+    }
+
     /// <summary>Read loop, as it ends: every request still active learns that the connection is gone.</summary>
     public void AbortAll()
     {

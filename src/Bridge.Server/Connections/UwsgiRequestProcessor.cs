@@ -21,7 +21,7 @@ namespace Bridge.Server.Connections;
 /// then neither this processor nor the connection's buffers are reused (<see cref="IsReusable"/>).
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Pooled for the life of the server; the semaphore has no wait handle and the buffers go back to the GC with it.")]
-internal sealed class UwsgiRequestProcessor : IConnectionProcessor, IResponseChannel, IRequestDeadlines
+internal sealed class UwsgiRequestProcessor : IConnectionProcessor, IResponseChannel, IConnectionRequests
 {
     private static readonly ResponseHeader[] EmptyBody = [new("Content-Length", "0")];
 
@@ -106,6 +106,8 @@ internal sealed class UwsgiRequestProcessor : IConnectionProcessor, IResponseCha
         _connection = null!;
         _output = null!;
     }
+
+    public void CancelAll() => _context.CancelRequest();
 
     public void CheckDeadlines(long now)
     {

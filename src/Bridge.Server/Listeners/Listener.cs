@@ -126,7 +126,7 @@ internal sealed class Listener : IAsyncDisposable
                 socket.NoDelay = true;
             }
 
-            connection = new SocketConnection(socket, IoThread.Current, _server.Time, _server.CloseWatcher);
+            connection = new SocketConnection(socket, IoThread.Current, _server.Time, _server.Events);
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
         {

@@ -58,13 +58,13 @@ internal static partial class ConnectionLog
     [LoggerMessage(118, LogLevel.Information, "{Listener}: accepting connections again.")]
     public static partial void AcceptingAgain(this ILogger logger, string listener);
 
-    [LoggerMessage(119, LogLevel.Warning, "Peer closes cannot be watched ({Reason}): a uwsgi app still running when nginx gives up learns of it only when it reads or writes.")]
-    public static partial void CloseWatchUnavailable(this ILogger logger, string reason);
+    [LoggerMessage(119, LogLevel.Critical, "The socket event thread failed; the connections waiting on it were cut.")]
+    public static partial void SocketEventsFailed(this ILogger logger, Exception exception);
 
     [LoggerMessage(120, LogLevel.Information, "Connection {ConnectionId}: the request body arrived slower than Bridge:Limits:MinRequestBodyDataRate ({Bytes} bytes in {Seconds:0.0} s of waiting, under {Rate} bytes/s). Closed.")]
     public static partial void BodyTooSlow(this ILogger logger, string connectionId, long bytes, double seconds, double rate);
 
-    [LoggerMessage(121, LogLevel.Information, "Connection {ConnectionId}: the front end did not take a {Bytes}-byte response write within {Seconds:0.0} s (Bridge:Limits:MinResponseDataRate, {Rate} bytes/s). Closed.")]
+    [LoggerMessage(121, LogLevel.Information, "Connection {ConnectionId}: the front end read the response slower than Bridge:Limits:MinResponseDataRate ({Bytes} bytes in {Seconds:0.0} s of waiting, under {Rate} bytes/s). Closed.")]
     public static partial void ResponseTooSlow(this ILogger logger, string connectionId, long bytes, double seconds, double rate);
 
     [LoggerMessage(122, LogLevel.Warning, "{Count} connection(s) did not end within 5 s of being aborted at the end of the stop.")]

@@ -15,10 +15,18 @@ internal static unsafe partial class Native
     private const int EpollCtlAdd = 1;
     private const int EpollCtlDel = 2;
     private const uint EpollIn = 0x001;
+    private const uint EpollOut = 0x004;
     private const uint EpollRdHup = 0x2000;
-    private const uint EpollOneShot = 1u << 30;
+    private const uint EpollEdgeTriggered = 1u << 31;
     private const uint EpollExclusive = 1u << 28;
     private const short PollIn = 0x001;
+
+    /// <summary>Event bits as epoll reports them.</summary>
+    public const uint EventIn = 0x001;
+    public const uint EventOut = 0x004;
+    public const uint EventError = 0x008;
+    public const uint EventHangUp = 0x010;
+    public const uint EventPeerClosed = 0x2000;
     private const int EIntr = 4;
 
     // struct epoll_event is packed (12 bytes) on x86-64 and naturally aligned (16 bytes) elsewhere.
@@ -114,8 +122,8 @@ internal static unsafe partial class Native
         }
     }
 
-    /// <summary>An epoll set for <see cref="CloseWatcher"/>, holding a wake-up eventfd under key 0.</summary>
-    public static int CreateCloseWatchSet(int wakeFd)
+    /// <summary>An epoll set for <see cref="SocketEvents"/>, holding a wake-up eventfd under key 0.</summary>
+    public static int CreateEventSet(int wakeFd)
     {
         var epollFd = epoll_create1(EpollCloexec);
         if (epollFd < 0)
@@ -134,20 +142,27 @@ internal static unsafe partial class Native
     }
 
     /// <summary>
-    /// Watches <paramref name="fd"/> for the peer's close (EPOLLRDHUP; hang-up and errors are always reported) but
-    /// not for data, so bytes waiting unread never wake the watcher; once (EPOLLONESHOT). False if it cannot be added.
+    /// Adds a connection to an event set, edge-triggered, for every event that matters to it: readable, writable, and
+    /// the peer's close (EPOLLRDHUP; hang-ups and errors are always reported). Throws when it cannot be added.
     /// </summary>
-    public static bool WatchClose(int epollFd, int fd, ulong key) => Add(epollFd, fd, EpollRdHup | EpollOneShot, key) == 0;
-
-    /// <summary>Stops watching <paramref name="fd"/>; call before the descriptor is closed.</summary>
-    public static void Unwatch(int epollFd, int fd) => _ = epoll_ctl(epollFd, EpollCtlDel, fd, null);
-
-    /// <summary>Waits for close events; writes their keys to <paramref name="keys"/> and returns how many (0 on EINTR).</summary>
-    public static int WaitClosed(int epollFd, Span<ulong> keys)
+    public static void Register(int epollFd, int fd, ulong key)
     {
-        var events = stackalloc byte[16 * 64];
-        var max = Math.Min(keys.Length, 64);
-        var count = epoll_wait(epollFd, events, max, -1);
+        if (Add(epollFd, fd, EpollIn | EpollOut | EpollRdHup | EpollEdgeTriggered, key) != 0)
+        {
+            throw NativeException.Last("epoll_ctl");
+        }
+    }
+
+    /// <summary>Takes a connection out of an event set; before its descriptor is closed.</summary>
+    public static void Unregister(int epollFd, int fd) => _ = epoll_ctl(epollFd, EpollCtlDel, fd, null);
+
+    /// <summary>Waits for events; writes their keys and event bits, and returns how many (0 on EINTR).</summary>
+    public static int WaitEvents(int epollFd, Span<ulong> keys, Span<uint> events)
+    {
+        const int Max = 64;
+        var buffer = stackalloc byte[16 * Max];
+        var max = Math.Min(Math.Min(keys.Length, events.Length), Max);
+        var count = epoll_wait(epollFd, buffer, max, -1);
         if (count < 0)
         {
             var errno = Marshal.GetLastPInvokeError();
@@ -156,7 +171,8 @@ internal static unsafe partial class Native
 
         for (var i = 0; i < count; i++)
         {
-            keys[i] = *(ulong*)(events + (i * EpollEventSize) + EpollDataOffset);
+            events[i] = *(uint*)(buffer + (i * EpollEventSize));
+            keys[i] = *(ulong*)(buffer + (i * EpollEventSize) + EpollDataOffset);
         }
 
         return count;

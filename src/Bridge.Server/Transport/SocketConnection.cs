@@ -6,9 +6,9 @@ namespace Bridge.Server.Transport;
 /// <summary>
 /// An accepted socket whose pipes read and write it directly: a read is a non-blocking receive into the reader's
 /// own buffer, a flush a non-blocking send of the writer's buffer. Only when the socket would block does the
-/// connection wait, either on its I/O thread (see <see cref="IoThread"/>) or through .NET's asynchronous socket
-/// operations. No receive or send loop runs beside the app, so a request served start to finish on one thread
-/// costs no thread hand-off.
+/// connection wait, either on its I/O thread (see <see cref="IoThread"/>) or, off it, for the server's
+/// <see cref="SocketEvents"/> to say it is ready. No receive or send loop runs beside the app, so a request served
+/// start to finish on one thread costs no thread hand-off.
 /// </summary>
 /// <remarks>
 /// Ownership: the connection (its <c>BridgeConnection</c>) owns the socket and both buffers. <see cref="CloseSocket"/>
@@ -19,11 +19,17 @@ namespace Bridge.Server.Transport;
 /// </remarks>
 internal sealed class SocketConnection
 {
-    private readonly CloseWatcher? _watcher;
-    private readonly Lock _watchLock = new();
+    private const int Unregistered = 0;
+    private const int Registered = 1;
+    private const int Closed = 2;
+
+    private readonly SocketEvents _events;
+    private readonly Lock _eventsLock = new();
     private CancellationTokenSource? _closed;
-    private ulong _watchKey;
-    private bool _watchEnded;
+    private ulong _eventKey;
+    private int _eventState;
+    private TaskCompletionSource? _readable;
+    private TaskCompletionSource? _writable;
     private EndPoint? _remote;
     private EndPoint? _local;
     private volatile bool _peerClosed;
@@ -31,13 +37,13 @@ internal sealed class SocketConnection
     private int _socketClosed;
     private int _buffersReleased;
 
-    public SocketConnection(Socket socket, IoThread? owner, TimeProvider time, CloseWatcher? watcher = null)
+    public SocketConnection(Socket socket, IoThread? owner, TimeProvider time, SocketEvents events)
     {
         Socket = socket;
         Fd = (int)socket.Handle;
         Owner = owner;
         Time = time;
-        _watcher = watcher;
+        _events = events;
         Input = new SocketReader(this);
         Output = new SocketWriter(this);
     }
@@ -70,32 +76,23 @@ internal sealed class SocketConnection
     public EndPoint? LocalEndPoint => _local ??= TryGet(static s => s.LocalEndPoint, Socket);
 
     /// <summary>
-    /// Fires when the peer closes or resets the connection, or it is aborted. Asking for it starts a watch (see
-    /// <see cref="CloseWatcher"/>) unless the close was already seen: a uwsgi app still running when nginx gives up
-    /// learns of it, even with request body bytes still unread.
+    /// Fires when the peer closes or resets the connection, or it is aborted. Asking for it starts a watch (the
+    /// connection joins <see cref="SocketEvents"/>) unless the close was already seen: a uwsgi app still running
+    /// when nginx gives up learns of it, even with request body bytes still unread.
     /// </summary>
     public CancellationToken ConnectionClosed
     {
         get
         {
             var closed = LazyInitializer.EnsureInitialized(ref _closed);
+            if (!_peerClosed && !IsAborted && !IsClosed)
+            {
+                EnsureRegistered(); // a close that came before is reported as the connection is added
+            }
+
             if (_peerClosed || IsAborted || IsClosed)
             {
                 Cancel(closed);
-                return closed.Token;
-            }
-
-            lock (_watchLock)
-            {
-                if (_watcher is not null && _watchKey == 0 && !_watchEnded)
-                {
-                    _watchKey = _watcher.Watch(this);
-                }
-            }
-
-            if (_peerClosed)
-            {
-                Cancel(closed); // seen while the watch started
             }
 
             return closed.Token;
@@ -115,9 +112,44 @@ internal sealed class SocketConnection
         }
 
         Shutdown();
-        Input.OnAborted();
         BlockedThread?.Wake();
+        WakeReader();
+        WakeWriter();
         OnPeerClosed();
+    }
+
+    /// <summary>
+    /// A task that completes when the socket may be readable (or was closed, aborted or woken). Arm it before the
+    /// last non-blocking attempt, so readiness that comes in between is not missed.
+    /// </summary>
+    public Task WaitReadableAsync() => Wait(ref _readable);
+
+    /// <summary>A task that completes when the socket may be writable (or was closed, aborted or woken); see <see cref="WaitReadableAsync"/>.</summary>
+    public Task WaitWritableAsync() => Wait(ref _writable);
+
+    /// <summary>Completes a pending read wait (CancelPendingRead, a caller's token, an abort).</summary>
+    public void WakeReader() => Interlocked.Exchange(ref _readable, null)?.TrySetResult();
+
+    /// <summary>Completes a pending write wait.</summary>
+    public void WakeWriter() => Interlocked.Exchange(ref _writable, null)?.TrySetResult();
+
+    /// <summary>From <see cref="SocketEvents"/>' thread: the socket became readable, writable, or the peer closed.</summary>
+    internal void OnEvents(uint events)
+    {
+        if ((events & (Native.EventIn | Native.EventPeerClosed | Native.EventHangUp | Native.EventError)) != 0)
+        {
+            WakeReader();
+        }
+
+        if ((events & (Native.EventOut | Native.EventHangUp | Native.EventError)) != 0)
+        {
+            WakeWriter();
+        }
+
+        if ((events & (Native.EventPeerClosed | Native.EventHangUp | Native.EventError)) != 0)
+        {
+            OnPeerClosed();
+        }
     }
 
     /// <summary>Shuts the socket down and closes it; once. The buffers stay until <see cref="ReleaseBuffers"/>.</summary>
@@ -128,15 +160,20 @@ internal sealed class SocketConnection
             return;
         }
 
-        lock (_watchLock)
+        lock (_eventsLock)
         {
-            _watchEnded = true;
-            _watcher?.Unwatch(this, _watchKey); // before the descriptor is closed: its number may be reused at once
-            _watchKey = 0;
+            if (_eventState == Registered)
+            {
+                _events.Unregister(this, _eventKey); // before the descriptor is closed: its number may be reused at once
+            }
+
+            _eventState = Closed;
         }
 
         Shutdown();
         Socket.Dispose();
+        WakeReader();
+        WakeWriter();
     }
 
     /// <summary>
@@ -161,6 +198,47 @@ internal sealed class SocketConnection
         if (Volatile.Read(ref _closed) is { } closed)
         {
             Cancel(closed);
+        }
+    }
+
+    private Task Wait(ref TaskCompletionSource? slot)
+    {
+        var waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref slot, waiter)?.TrySetResult(); // one waiter per direction; a stale one is let go
+        if (!EnsureRegistered() || IsAborted || IsClosed)
+        {
+            waiter.TrySetResult(); // nothing will say it is ready: the caller's retry meets the error
+        }
+
+        return waiter.Task;
+    }
+
+    // Joins the server's event set on first need; false once closed or if it cannot (then the connection is aborted).
+    private bool EnsureRegistered()
+    {
+        if (Volatile.Read(ref _eventState) == Registered)
+        {
+            return true;
+        }
+
+        lock (_eventsLock)
+        {
+            if (_eventState == Unregistered)
+            {
+                try
+                {
+                    _eventKey = _events.Register(this);
+                    Volatile.Write(ref _eventState, Registered);
+                }
+                catch (Exception ex) when (ex is NativeException or ObjectDisposedException)
+                {
+                    _eventState = Closed;
+                    Abort("The connection could not wait for its socket.", ex);
+                    return false;
+                }
+            }
+
+            return _eventState == Registered;
         }
     }
 

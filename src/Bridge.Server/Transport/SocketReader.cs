@@ -8,8 +8,9 @@ namespace Bridge.Server.Transport;
 /// The input of a <see cref="SocketConnection"/>: one pooled array holding what was received and not yet
 /// consumed. A read that needs more bytes receives without blocking; if none are there it waits on the
 /// connection's I/O thread (poll, woken by cancel, abort or the caller's token) when that thread may stay,
-/// otherwise asynchronously. One reader at a time, as for any <see cref="PipeReader"/>; <see cref="CancelPendingRead"/>
-/// may come from any thread and is never lost.
+/// otherwise for the socket to be readable (<see cref="SocketEvents"/>), then receives itself: the buffer is never
+/// lent to an asynchronous operation. One reader at a time, as for any <see cref="PipeReader"/>;
+/// <see cref="CancelPendingRead"/> may come from any thread and is never lost.
 /// </summary>
 internal sealed class SocketReader : PipeReader
 {
@@ -25,8 +26,6 @@ internal sealed class SocketReader : PipeReader
     private Exception? _error;
     private bool _completed;
     private int _cancelRequested;
-    private CancellationTokenSource? _receiveCancel;
-    private int _receiving;
     private long _bytesReceived;
 
     public SocketReader(SocketConnection connection) => _connection = connection;
@@ -99,7 +98,7 @@ internal sealed class SocketReader : PipeReader
         Volatile.Write(ref _cancelRequested, 1);
         Interlocked.MemoryBarrier(); // pairs with the barrier in TryWaitOnOwnThread: one of the two sees the other
         _connection.BlockedThread?.Wake();
-        CancelReceive();
+        _connection.WakeReader();
     }
 
     /// <summary>
@@ -115,39 +114,21 @@ internal sealed class SocketReader : PipeReader
         }
     }
 
-    internal void OnAborted() => CancelReceive();
-
-    /// <summary>Gives the array back to the pool, unless a receive still writes into it (then the GC takes it).</summary>
+    /// <summary>Gives the array back to the pool.</summary>
     internal void ReleaseBuffer()
     {
-        var buffer = _buffer;
-        _buffer = [];
         _start = _end = 0;
-        if (buffer.Length > 0 && Volatile.Read(ref _receiving) == 0)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        ReleaseEmptyBuffer();
     }
 
     private bool HasResult => Volatile.Read(ref _cancelRequested) != 0 || !_examinedAll || _endOfStream;
 
     private void ReleaseEmptyBuffer()
     {
-        if (_buffer.Length > 0 && Volatile.Read(ref _receiving) == 0)
+        if (_buffer.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_buffer);
             _buffer = [];
-        }
-    }
-
-    private void CancelReceive()
-    {
-        try
-        {
-            Volatile.Read(ref _receiveCancel)?.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
         }
     }
 
@@ -240,8 +221,13 @@ internal sealed class SocketReader : PipeReader
         return true;
     }
 
+    // Off the I/O thread: wait for readiness, then receive here. The wait is armed before the last attempt, so
+    // data arriving in between is never missed; CancelPendingRead, an abort and the caller's token wake it.
     private async ValueTask<ReadResult> ReceiveAsync(CancellationToken cancellationToken)
     {
+        using var registration = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static state => ((SocketConnection)state!).WakeReader(), _connection)
+            : default;
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -251,58 +237,18 @@ internal sealed class SocketReader : PipeReader
             }
 
             ThrowIfAborted();
-            var cancel = LazyInitializer.EnsureInitialized(ref _receiveCancel);
-            var waitOnly = _start == _end; // nothing held: wait for data before renting a buffer
-            if (!waitOnly)
+            var readable = _connection.WaitReadableAsync();
+            if (TryReceive() || HasResult)
             {
-                MakeRoom();
+                continue;
             }
 
-            int received;
-            var error = SocketError.Success;
-            Volatile.Write(ref _receiving, 1);
-            try
+            if (_start == _end)
             {
-                // A cancel or abort that came after the checks above has already canceled this source.
-                using var link = cancellationToken.UnsafeRegister(static state => ((SocketReader)state!).CancelReceive(), this);
-                received = await _connection.Socket.ReceiveAsync(waitOnly ? Memory<byte>.Empty : _buffer.AsMemory(_end), SocketFlags.None, cancel.Token).ConfigureAwait(false);
-                if (waitOnly)
-                {
-                    Volatile.Write(ref _receiving, 0);
-                    _ = TryReceive(); // the loop returns what arrived, or waits again
-                    continue;
-                }
-            }
-            catch (OperationCanceledException)
-            {
-                if (!cancel.TryReset())
-                {
-                    _receiveCancel = null; // canceled for good: the next receive takes a new source
-                }
-
-                continue; // the caller's token, CancelPendingRead or abort: the loop throws or returns
-            }
-            catch (SocketException ex)
-            {
-                received = 0;
-                error = ex.SocketErrorCode;
-            }
-            catch (ObjectDisposedException)
-            {
-                received = 0;
-                error = SocketError.OperationAborted;
-            }
-            finally
-            {
-                Volatile.Write(ref _receiving, 0);
+                ReleaseEmptyBuffer(); // nothing held: an idle connection keeps no buffer while it waits
             }
 
-            if (_connection.IsClosed && _connection.AbortReason is null)
-            {
-                throw new RequestAbortedException("The connection was closed.");
-            }
-
-            OnReceived(received, error);
+            await readable.ConfigureAwait(false);
         }
     }
 
@@ -356,6 +302,11 @@ internal sealed class SocketReader : PipeReader
         if (_connection.AbortReason is { } reason)
         {
             throw reason;
+        }
+
+        if (_connection.IsClosed)
+        {
+            throw new RequestAbortedException("The connection was closed."); // read by an app its connection outlived
         }
     }
 }

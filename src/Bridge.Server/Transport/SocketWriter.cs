@@ -11,10 +11,10 @@ namespace Bridge.Server.Transport;
 /// whose reader has gone does. One writer at a time (callers hold the connection's output lock).
 /// </summary>
 /// <remarks>
-/// A flush canceled by its token while a send is under way cannot take the bytes back (the stream's framing would
-/// break), nor send them twice: the send goes on in the background and keeps its array, which it gives back to the
-/// pool when it ends; the writer starts a new array, and the next flush first waits for that send. So a canceled
-/// flush neither loses nor repeats a byte.
+/// A flush that must wait (the front end reads slower than the app writes) waits for the socket to be writable
+/// (<see cref="SocketEvents"/>) and sends again itself, counting every byte: the minimum response data rate is
+/// measured on bytes the front end really took, and a flush canceled by its token stops waiting with the bytes not
+/// yet sent still buffered, so the next flush sends them: nothing is lost, nothing is sent twice.
 /// </remarks>
 internal sealed class SocketWriter : PipeWriter
 {
@@ -26,9 +26,8 @@ internal sealed class SocketWriter : PipeWriter
     private int _sent; // bytes of _buffer already sent (a flush that finished asynchronously sends the rest)
     private bool _completed;
     private volatile bool _peerGone;
-    private Task? _detachedSend; // a send whose flush was canceled: it owns its array
     private long _pendingSince;  // when the flush under way started to wait for the socket (0: none)
-    private long _pendingBytes;  // how many bytes it had left to send then
+    private long _pendingSent;   // bytes it has sent since
 
     public SocketWriter(SocketConnection connection) => _connection = connection;
 
@@ -36,11 +35,11 @@ internal sealed class SocketWriter : PipeWriter
 
     public override long UnflushedBytes => _written - _sent;
 
-    /// <summary>When the send under way started waiting for the peer to read (a timestamp), or 0.</summary>
+    /// <summary>When the flush under way started waiting for the front end to read (a timestamp), or 0.</summary>
     public long PendingSince => Volatile.Read(ref _pendingSince);
 
-    /// <summary>The bytes that send had left when it started waiting.</summary>
-    public long PendingBytes => Volatile.Read(ref _pendingBytes);
+    /// <summary>The bytes that flush has sent since it started waiting.</summary>
+    public long PendingSent => Volatile.Read(ref _pendingSent);
 
     public override Memory<byte> GetMemory(int sizeHint = 0)
     {
@@ -72,29 +71,16 @@ internal sealed class SocketWriter : PipeWriter
             return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
         }
 
-        if (_detachedSend is { IsCompleted: false })
+        switch (SendWhatCan())
         {
-            return FlushAfterDetachedAsync(cancellationToken);
-        }
-
-        while (_sent < _written)
-        {
-            var count = _connection.Socket.Send(_buffer.AsSpan(_sent, _written - _sent), SocketFlags.None, out var error);
-            if (error == SocketError.WouldBlock)
-            {
+            case SocketError.Success:
+                Sent();
+                return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
+            case SocketError.WouldBlock:
                 return FlushSlowAsync(cancellationToken);
-            }
-
-            if (error != SocketError.Success)
-            {
+            default:
                 return new ValueTask<FlushResult>(OnSendFailed());
-            }
-
-            _sent += count;
         }
-
-        Sent();
-        return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: false));
     }
 
     public override void CancelPendingFlush()
@@ -119,74 +105,78 @@ internal sealed class SocketWriter : PipeWriter
     /// <summary>Gives the array back to the pool (what was not sent is dropped with the connection).</summary>
     internal void ReleaseBuffer() => Sent();
 
-    private async ValueTask<FlushResult> FlushAfterDetachedAsync(CancellationToken cancellationToken)
+    // Sends without blocking until all is sent (Success), the socket is full (WouldBlock) or the send fails.
+    private SocketError SendWhatCan()
     {
-        await _detachedSend!.WaitAsync(cancellationToken).ConfigureAwait(false); // keeps the order of the bytes
-        return await FlushAsync(cancellationToken).ConfigureAwait(false);
+        while (_sent < _written)
+        {
+            int count;
+            SocketError error;
+            try
+            {
+                count = _connection.Socket.Send(_buffer.AsSpan(_sent, _written - _sent), SocketFlags.None, out error);
+            }
+            catch (ObjectDisposedException)
+            {
+                return SocketError.Shutdown; // closed under a writer its connection outlived
+            }
+
+            if (error != SocketError.Success)
+            {
+                return error;
+            }
+
+            _sent += count;
+            if (Volatile.Read(ref _pendingSince) != 0)
+            {
+                Volatile.Write(ref _pendingSent, _pendingSent + count);
+            }
+        }
+
+        return SocketError.Success;
     }
 
     private async ValueTask<FlushResult> FlushSlowAsync(CancellationToken cancellationToken)
     {
-        var array = _buffer;
-        var remaining = _written - _sent;
-        Volatile.Write(ref _pendingBytes, remaining);
+        using var registration = cancellationToken.CanBeCanceled
+            ? cancellationToken.UnsafeRegister(static state => ((SocketConnection)state!).WakeWriter(), _connection)
+            : default;
+        Volatile.Write(ref _pendingSent, 0);
         Volatile.Write(ref _pendingSince, Math.Max(1, _connection.Time.GetTimestamp()));
-        var send = SendAsync(array, _sent, _written);
-        bool sent;
         try
         {
-            sent = cancellationToken.CanBeCanceled
-                ? await send.WaitAsync(cancellationToken).ConfigureAwait(false)
-                : await send.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!send.IsCompleted)
-        {
-            // The send goes on with its array; this writer starts afresh and the next flush waits for it.
-            _detachedSend = ReturnWhenSentAsync(send, array);
-            _buffer = [];
-            _written = _sent = 0;
-            throw;
-        }
+            while (true)
+            {
+                if (_connection.IsAborted || _connection.IsClosed)
+                {
+                    return OnSendFailed();
+                }
 
-        Volatile.Write(ref _pendingSince, 0);
-        if (!sent)
+                var writable = _connection.WaitWritableAsync(); // armed before the attempt: no readiness is missed
+                var result = SendWhatCan();
+                if (result == SocketError.Success)
+                {
+                    break;
+                }
+
+                if (result != SocketError.WouldBlock || _connection.IsAborted || _connection.IsClosed)
+                {
+                    return OnSendFailed();
+                }
+
+                await writable.ConfigureAwait(false);
+
+                // Canceled: what is not sent stays buffered (UnflushedBytes) for the next flush.
+                cancellationToken.ThrowIfCancellationRequested();
+            }
+        }
+        finally
         {
-            return OnSendFailed();
+            Volatile.Write(ref _pendingSince, 0);
         }
 
         Sent();
         return new FlushResult(isCanceled: false, isCompleted: false);
-    }
-
-    // Sends array[from..to]; false when the peer went away (or the connection was closed or aborted).
-    private async Task<bool> SendAsync(byte[] array, int from, int to)
-    {
-        try
-        {
-            while (from < to)
-            {
-                from += await _connection.Socket.SendAsync(array.AsMemory(from, to - from), SocketFlags.None).ConfigureAwait(false);
-            }
-
-            return true;
-        }
-        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
-        {
-            return false;
-        }
-    }
-
-    private async Task ReturnWhenSentAsync(Task<bool> send, byte[] array)
-    {
-        var sent = await send.ConfigureAwait(false);
-        Volatile.Write(ref _pendingSince, 0);
-        if (!sent)
-        {
-            _peerGone = true;
-            _connection.OnPeerClosed();
-        }
-
-        ArrayPool<byte>.Shared.Return(array);
     }
 
     private FlushResult OnSendFailed()
