@@ -66,6 +66,14 @@ public sealed class BridgeServer : IAsyncDisposable
             throw;
         }
 
+        var budget = _server.Descriptors;
+        if (budget.MaxConnections < _server.Limits.MaxConcurrentConnections || budget.MaxIoThreads < _server.Limits.MaxIoThreads)
+        {
+            _server.HostingLogger.DescriptorBudgetLowered(budget.OpenFilesLimit, budget.MaxConnections, budget.MaxIoThreads, _server.Limits.MaxConcurrentConnections, _server.Limits.MaxIoThreads);
+        }
+
+        _server.Events.Start(); // its thread exists before any descriptor pressure: starting one later may fail
+        _server.Reserve.Fill();
         foreach (var listener in _listeners)
         {
             listener.Start();

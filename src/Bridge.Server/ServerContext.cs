@@ -39,8 +39,15 @@ internal sealed class ServerContext
         MinResponseRate = Limits.MinResponseDataRate;
         MinResponseRateGraceTicks = ToTicks(Limits.MinResponseDataRateGracePeriod);
         Statistics = new ServerStatistics(time);
-        Events = new Transport.SocketEvents(ConnectionLogger);
+        Events = new Transport.SocketEvents(ConnectionLogger) { Reserve = Reserve };
+        Descriptors = Transport.DescriptorBudget.ForThisProcess(options.Listeners.Count, Limits.MaxConcurrentConnections, Limits.MaxIoThreads);
     }
+
+    /// <summary>Spare descriptors, let go when the process runs out (filled at start).</summary>
+    public Transport.DescriptorReserve Reserve { get; } = new();
+
+    /// <summary>Connections and I/O threads per listener as the open-files limit allows (at most the configured ones).</summary>
+    public Transport.DescriptorBudget Descriptors { get; }
 
     /// <summary>Where connections off their I/O thread wait for readiness and the peer's close (one thread).</summary>
     public Transport.SocketEvents Events { get; }

@@ -15,7 +15,9 @@ WORKLOADS = {
 NOTES = {
     "ceiling": "nginx alone: `return 200` for /hello, a static file (sendfile) for /bytes/65536; no /upload row",
     "echo-uwsgi": "Echo on Bridge, `uwsgi_pass` (a new Unix-socket connection per request), access log off",
+    "echo-uwsgi-log": "the same with Echo's defaults: the access log on (one line per request to stderr, console logger)",
     "echo-fastcgi-keepalive": "Echo on Bridge, `fastcgi_pass`, `fastcgi_keep_conn on` + upstream `keepalive 32`",
+    "echo-fastcgi-keepalive-log": "the same with Echo's defaults: the access log on (one line per request to stderr, console logger)",
     "aspnet-bridge-uwsgi": "ASP.NET Core sample on Bridge (`UseBridge`), `uwsgi_pass`, access log off, log level Warning",
     "aspnet-bridge-fastcgi": "ASP.NET Core sample on Bridge, `fastcgi_keep_conn on` + upstream `keepalive 32`",
     "aspnet-kestrel-proxy": "the same sample on Kestrel (Unix socket), `proxy_pass`, HTTP/1.1 + upstream `keepalive 32`",
@@ -32,6 +34,8 @@ NOTES = {
 }
 
 KEY_RATIOS = [
+    ("echo-uwsgi-log", "echo-uwsgi"),
+    ("echo-fastcgi-keepalive-log", "echo-fastcgi-keepalive"),
     ("echo-fastcgi-keepalive", "aspnet-kestrel-proxy"),
     ("aspnet-bridge-fastcgi", "aspnet-kestrel-proxy"),
     ("echo-uwsgi", "uwsgi-uwsgi"),

@@ -8,13 +8,14 @@ set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-all_backends="ceiling echo-uwsgi echo-fastcgi-keepalive aspnet-bridge-uwsgi aspnet-bridge-fastcgi aspnet-kestrel-proxy aspnet-kestrel-direct uwsgi-uwsgi uwsgi-fastcgi php-fpm php-fpm-keepalive"
+all_backends="ceiling echo-uwsgi echo-uwsgi-log echo-fastcgi-keepalive echo-fastcgi-keepalive-log aspnet-bridge-uwsgi aspnet-bridge-fastcgi aspnet-kestrel-proxy aspnet-kestrel-direct uwsgi-uwsgi uwsgi-fastcgi php-fpm php-fpm-keepalive"
 all_workloads="hello bytes upload"
 DURATION=${DURATION:-8}
 WARMUP=${WARMUP:-2}
 CONNECTIONS=${CONNECTIONS:-"8 32 128"}
 BACKENDS=${BACKENDS:-$all_backends}
 WORKLOADS=${WORKLOADS:-$all_workloads}
+BACKENDS=${BACKENDS//,/ }; WORKLOADS=${WORKLOADS//,/ }; CONNECTIONS=${CONNECTIONS//,/ }   # commas or spaces
 command_line="DURATION=$DURATION WARMUP=$WARMUP CONNECTIONS=\"$CONNECTIONS\" BACKENDS=\"$BACKENDS\" WORKLOADS=\"$WORKLOADS\" tests/load/run.sh"
 
 say() { echo "load: $*" >&2; }
@@ -134,6 +135,9 @@ declare -A port=(
 )
 declare -A socket
 for b in $all_backends; do socket[$b]="$work/$b.sock"; done
+# The -log rows are the same Echo with its default access log on, behind the same nginx server block.
+port[echo-uwsgi-log]=${port[echo-uwsgi]}; socket[echo-uwsgi-log]=${socket[echo-uwsgi]}
+port[echo-fastcgi-keepalive-log]=${port[echo-fastcgi-keepalive]}; socket[echo-fastcgi-keepalive-log]=${socket[echo-fastcgi-keepalive]}
 
 user_directive=""
 bridge_group=()
@@ -188,6 +192,8 @@ start_backend() { # NAME: starts it (backend_pid, empty for the ceiling) and wai
         ceiling) backend_pid=""; return 0 ;;
         echo-uwsgi) dotnet "$echo_dll" --listen "unix:$s" --protocol uwsgi --access-log off "${bridge_group[@]}" >"$log" 2>&1 & ;;
         echo-fastcgi-keepalive) dotnet "$echo_dll" --listen "unix:$s" --protocol fastcgi --access-log off "${bridge_group[@]}" >"$log" 2>&1 & ;;
+        echo-uwsgi-log) dotnet "$echo_dll" --listen "unix:$s" --protocol uwsgi "${bridge_group[@]}" >"$log" 2>&1 & ;;
+        echo-fastcgi-keepalive-log) dotnet "$echo_dll" --listen "unix:$s" --protocol fastcgi "${bridge_group[@]}" >"$log" 2>&1 & ;;
         aspnet-bridge-uwsgi) dotnet "$aspnet_dll" --listen "unix:$s" --protocol uwsgi --access-log off "${bridge_group[@]}" \
             --Logging:LogLevel:Default=Warning >"$log" 2>&1 & ;;
         aspnet-bridge-fastcgi) dotnet "$aspnet_dll" --listen "unix:$s" --protocol fastcgi --access-log off "${bridge_group[@]}" \

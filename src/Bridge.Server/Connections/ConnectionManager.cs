@@ -21,7 +21,8 @@ internal sealed class ConnectionManager : IAsyncDisposable
     public ConnectionManager(ServerContext server)
     {
         _server = server;
-        _slots = new SemaphoreSlim(server.Limits.MaxConcurrentConnections, server.Limits.MaxConcurrentConnections);
+        var slots = server.Descriptors.MaxConnections;
+        _slots = new SemaphoreSlim(slots, slots);
         UwsgiProcessors = new ProcessorPool<UwsgiRequestProcessor>(() => new UwsgiRequestProcessor(server), 1024);
         FastCgiProcessors = new ProcessorPool<FastCgiConnectionProcessor>(() => new FastCgiConnectionProcessor(server), 1024);
         _heartbeat = server.Time.CreateTimer(static state => ((ConnectionManager)state!).OnHeartbeat(), this, HeartbeatInterval, HeartbeatInterval);
@@ -49,7 +50,7 @@ internal sealed class ConnectionManager : IAsyncDisposable
 
         if (Interlocked.Exchange(ref _limitLogged, 1) == 0)
         {
-            Logging.ConnectionLog.ConnectionLimitReached(_server.ConnectionLogger, _server.Limits.MaxConcurrentConnections);
+            Logging.ConnectionLog.ConnectionLimitReached(_server.ConnectionLogger, _server.Descriptors.MaxConnections);
         }
 
         try
@@ -121,6 +122,7 @@ internal sealed class ConnectionManager : IAsyncDisposable
     {
         await _heartbeat.DisposeAsync().ConfigureAwait(false);
         _server.Events.Dispose();
+        _server.Reserve.Dispose();
 
         // _slots is not disposed: a connection that outlived the stop (its app ignores cancellation) still gives
         // its slot back when it ends, and a SemaphoreSlim that never handed out a wait handle holds nothing.

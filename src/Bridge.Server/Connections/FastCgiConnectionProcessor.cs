@@ -245,7 +245,8 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnec
 
                 break;
             case FastCgiFrameKind.GetValues:
-                var values = new FastCgiServerValues(_server.Limits.MaxConcurrentConnections, _server.Limits.MaxConcurrentConnections * _server.Limits.MaxMultiplexedRequests, _server.Limits.MaxMultiplexedRequests > 1);
+                var connections = _server.Descriptors.MaxConnections;
+                var values = new FastCgiServerValues(connections, connections * _server.Limits.MaxMultiplexedRequests, _server.Limits.MaxMultiplexedRequests > 1);
                 await WriteManagementAsync(frame, (output, f) => FastCgiRecordWriter.WriteGetValuesResult(output, f.Data, values)).ConfigureAwait(false);
                 break;
             case FastCgiFrameKind.UnknownManagementType:

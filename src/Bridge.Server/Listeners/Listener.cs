@@ -30,7 +30,7 @@ internal sealed class Listener : IAsyncDisposable
         _socket = socket;
         _ip = socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6;
         _identity = info.Address.Path is { } path ? ListenSocketFactory.IdentifySocketFile(path) : null;
-        _acceptors = new AcceptorThreads(socket, "Bridge I/O " + info.Name, maxThreads, Serve, connections.TakeSlot, connections.ReleaseSlot, logger: server.ConnectionLogger);
+        _acceptors = new AcceptorThreads(socket, "Bridge I/O " + info.Name, maxThreads, Serve, connections.TakeSlot, connections.ReleaseSlot, logger: server.ConnectionLogger, reserve: server.Reserve);
         connections.Heartbeat += _acceptors.EnsureAccepting;
     }
 
@@ -57,7 +57,7 @@ internal sealed class Listener : IAsyncDisposable
             var permissions = address!.Kind == ListenAddressKind.UnixPath
                 ? $", mode {options.SocketMode}{(options.SocketOwner is null ? "" : ", owner " + options.SocketOwner)}{(options.SocketGroup is null ? "" : ", group " + options.SocketGroup)}"
                 : "";
-            var listener = new Listener(server, connections, allowList, info, socket, server.Limits.MaxIoThreads);
+            var listener = new Listener(server, connections, allowList, info, socket, server.Descriptors.MaxIoThreads);
             server.HostingLogger.Listening(listener.BoundAddress, options.Protocol.ToString().ToLowerInvariant(), options.Backlog, permissions);
             return Task.FromResult(listener);
         }

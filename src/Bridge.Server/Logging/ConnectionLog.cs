@@ -37,7 +37,7 @@ internal static partial class ConnectionLog
     [LoggerMessage(111, LogLevel.Debug, "Connection {ConnectionId}: the front end went away ({Reason}).")]
     public static partial void FrontEndGone(this ILogger logger, string connectionId, string reason);
 
-    [LoggerMessage(112, LogLevel.Warning, "Bridge:Limits:MaxConcurrentConnections ({Limit}) reached: new connections wait in the listen queue.")]
+    [LoggerMessage(112, LogLevel.Warning, "{Limit} connections are open, the most allowed (Bridge:Limits:MaxConcurrentConnections, or the open-files limit): new connections wait in the listen queue.")]
     public static partial void ConnectionLimitReached(this ILogger logger, int limit);
 
     [LoggerMessage(113, LogLevel.Debug, "Connection {ConnectionId}: writing the response failed: {Reason}.")]

@@ -23,6 +23,7 @@ internal sealed class AcceptorThreads : IDisposable
     public const int DefaultIdleTimeoutMs = 10_000;
 
     private const int DescriptorLimitBackoffMs = 100;
+    private const int ShortageLogIntervalMs = 60_000;
 
     private readonly Socket _listen;
     private readonly ILogger _logger;
@@ -36,7 +37,9 @@ internal sealed class AcceptorThreads : IDisposable
     private int _total;
     private int _idle;
     private int _accepting;
-    private int _descriptorLimitLogged;
+    private readonly DescriptorReserve _reserve;
+    private long _shortageLoggedAt = long.MinValue / 2;
+    private int _recoveryDue;
     private int _spawnFailureLogged;
 
     /// <param name="listen">The listening socket, non-blocking.</param>
@@ -47,8 +50,10 @@ internal sealed class AcceptorThreads : IDisposable
     /// <param name="releaseSlot">Gives back a slot taken for a connection that was never accepted.</param>
     /// <param name="idleTimeoutMs">How long a surplus thread stays before it ends.</param>
     /// <param name="logger">Where thread failures and the descriptor limit are reported.</param>
-    public AcceptorThreads(Socket listen, string name, int maxThreads, Action<Socket> serve, Func<CancellationToken, bool> takeSlot, Action releaseSlot, int idleTimeoutMs = DefaultIdleTimeoutMs, ILogger? logger = null)
+    /// <param name="reserve">The server's spare descriptors, let go when they run out (see <see cref="DescriptorReserve"/>).</param>
+    public AcceptorThreads(Socket listen, string name, int maxThreads, Action<Socket> serve, Func<CancellationToken, bool> takeSlot, Action releaseSlot, int idleTimeoutMs = DefaultIdleTimeoutMs, ILogger? logger = null, DescriptorReserve? reserve = null)
     {
+        _reserve = reserve ?? new DescriptorReserve();
         IdleTimeoutMs = idleTimeoutMs;
         _listen = listen;
         _logger = logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
@@ -152,7 +157,13 @@ internal sealed class AcceptorThreads : IDisposable
         }
         catch (Exception ex) when (ex is NativeException or OutOfMemoryException or ThreadStartException)
         {
-            // Not counted after all; the heartbeat tries again (EnsureAccepting).
+            // Not counted after all; the heartbeat tries again (EnsureAccepting). Out of descriptors (a thread's
+            // eventfd, or the runtime's own start of the thread), the reserve goes so the runtime can go on.
+            if (ex is not NativeException { IsDescriptorLimit: false })
+            {
+                OnDescriptorsExhausted(ex.Message);
+            }
+
             if (thread is not null)
             {
                 lock (_threads)
@@ -185,10 +196,14 @@ internal sealed class AcceptorThreads : IDisposable
             epollFd = Native.CreateAcceptSet((int)_listen.Handle, thread.WakeFd);
             Serve(thread, epollFd, token, ref idle);
         }
+        catch (NativeException ex) when (ex.IsDescriptorLimit)
+        {
+            OnDescriptorsExhausted(ex.Message); // its epoll set could not be made: the thread ends, the heartbeat adds one
+        }
         catch (Exception ex)
         {
-            // Whatever failed (out of descriptors for the epoll set, an epoll error, a bug), this thread ends and the
-            // process goes on: another thread accepts, or the heartbeat adds one.
+            // Whatever else failed (an epoll error, a bug), this thread ends and the process goes on: another thread
+            // accepts, or the heartbeat adds one.
             _logger.IoThreadFailed(_name, ex);
         }
         finally
@@ -339,10 +354,21 @@ internal sealed class AcceptorThreads : IDisposable
             return null; // an inherited socket's queue belongs to the other workers once this one stops
         }
 
-        Socket accepted;
+        // Out of descriptors lately: no accept until the reserve is whole again (connections have closed).
+        if (!_reserve.TryRestore(out var restored))
+        {
+            Backoff(thread, DescriptorLimitBackoffMs);
+            return null;
+        }
+
+        if (restored && Interlocked.Exchange(ref _recoveryDue, 0) != 0)
+        {
+            _logger.AcceptingAgain(_name);
+        }
+
         try
         {
-            accepted = _listen.Accept();
+            return _listen.Accept();
         }
         catch (SocketException ex) when (ex.SocketErrorCode is SocketError.WouldBlock or SocketError.TryAgain or SocketError.ConnectionAborted or SocketError.Interrupted)
         {
@@ -350,15 +376,9 @@ internal sealed class AcceptorThreads : IDisposable
         }
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.TooManyOpenSockets || ex.NativeErrorCode is NativeException.TooManyOpenFiles or NativeException.TooManyOpenFilesSystem)
         {
-            // Out of descriptors: the connection stays queued until some are closed. Logged once per episode; the
-            // wait lets a stop wake the thread.
-            if (Interlocked.Exchange(ref _descriptorLimitLogged, 1) == 0)
-            {
-                _logger.DescriptorLimitReached(_name, ex.Message);
-            }
-
-            Native.WaitSignal(thread.WakeFd, DescriptorLimitBackoffMs);
-            Native.Drain(thread.WakeFd);
+            // The connection stays queued until descriptors free up.
+            OnDescriptorsExhausted(ex.Message);
+            Backoff(thread, DescriptorLimitBackoffMs);
             return null;
         }
         catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
@@ -366,19 +386,36 @@ internal sealed class AcceptorThreads : IDisposable
             // The listener closed (at stop), or another error: pause so a persistent one does not spin.
             if (!token.IsCancellationRequested)
             {
-                Native.WaitSignal(thread.WakeFd, 10);
-                Native.Drain(thread.WakeFd);
+                Backoff(thread, 10);
             }
 
             return null;
         }
+    }
 
-        if (Interlocked.Exchange(ref _descriptorLimitLogged, 0) != 0)
+    // Out of descriptors: the reserve goes and accepting pauses until it is back. A flood that outlasts the reserve
+    // makes shortages come and go; they are logged once a minute at most, each logged one with its recovery.
+    private void OnDescriptorsExhausted(string reason)
+    {
+        if (!_reserve.Release())
         {
-            _logger.AcceptingAgain(_name);
+            return;
         }
 
-        return accepted;
+        var now = Environment.TickCount64;
+        var last = Volatile.Read(ref _shortageLoggedAt);
+        if (now - last >= ShortageLogIntervalMs && Interlocked.CompareExchange(ref _shortageLoggedAt, now, last) == last)
+        {
+            Volatile.Write(ref _recoveryDue, 1);
+            _logger.DescriptorLimitReached(_name, reason);
+        }
+    }
+
+    // A pause that a stop (or a wake-up) cuts short.
+    private static void Backoff(IoThread thread, int milliseconds)
+    {
+        Native.WaitSignal(thread.WakeFd, milliseconds);
+        Native.Drain(thread.WakeFd);
     }
 
 }

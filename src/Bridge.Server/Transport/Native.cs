@@ -122,6 +122,14 @@ internal static unsafe partial class Native
         }
     }
 
+    /// <summary>The soft limit on open files (RLIMIT_NOFILE); <see cref="long.MaxValue"/> when unlimited or unknown.</summary>
+    public static long OpenFilesLimit()
+    {
+        const int RlimitNofile = 7;
+        var limits = stackalloc ulong[2]; // struct rlimit { rlim_t rlim_cur; rlim_t rlim_max; }
+        return getrlimit(RlimitNofile, limits) == 0 && limits[0] < long.MaxValue ? (long)limits[0] : long.MaxValue;
+    }
+
     /// <summary>An epoll set for <see cref="SocketEvents"/>, holding a wake-up eventfd under key 0.</summary>
     public static int CreateEventSet(int wakeFd)
     {
@@ -238,6 +246,9 @@ internal static unsafe partial class Native
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int epoll_wait(int epollFd, void* events, int maxEvents, int timeout);
+
+    [LibraryImport("libc")]
+    private static partial int getrlimit(int resource, ulong* limits);
 
     [LibraryImport("libc", SetLastError = true)]
     private static partial int poll(PollFd* fds, nuint count, int timeout);

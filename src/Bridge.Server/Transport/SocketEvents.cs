@@ -41,6 +41,12 @@ internal sealed class SocketEvents : IDisposable
         }
     }
 
+    /// <summary>The server's spare descriptors (let go when the runtime cannot start a thread).</summary>
+    public DescriptorReserve? Reserve { get; init; }
+
+    /// <summary>Starts the thread (the server does at start; a connection's first wait would otherwise).</summary>
+    public void Start() => EnsureStarted();
+
     /// <summary>Adds <paramref name="connection"/>; returns its key. Throws <see cref="NativeException"/> when it cannot be added.</summary>
     public ulong Register(SocketConnection connection)
     {
@@ -120,7 +126,16 @@ internal sealed class SocketEvents : IDisposable
                 {
                     if (keys[i] != WakeKey && _registered.TryGetValue(keys[i], out var connection))
                     {
-                        connection.OnEvents(events[i]);
+                        try
+                        {
+                            connection.OnEvents(events[i]);
+                        }
+                        catch (OutOfMemoryException) when (Reserve?.Release() is not null)
+                        {
+                            // The thread pool could not start a worker for the waiter's continuation (out of
+                            // descriptors: the runtime needs one to start a thread). The work item is queued; the
+                            // reserve goes so the runtime can start it, and accepting pauses.
+                        }
                     }
                 }
             }

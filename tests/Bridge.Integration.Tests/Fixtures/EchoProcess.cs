@@ -56,6 +56,22 @@ internal sealed class EchoProcess : IAsyncDisposable
     }
 
     /// <summary>
+    /// Echo with its file descriptor limit set to <paramref name="descriptorLimit"/> (util-linux's <c>prlimit</c>, as
+    /// <c>ulimit -n</c> in a shell would), to run it out of descriptors.
+    /// </summary>
+    public static Task<EchoProcess> StartWithDescriptorLimitAsync(string socketPath, string protocol, int descriptorLimit)
+    {
+        List<string> arguments = ["--listen", "unix:" + socketPath, "--protocol", protocol, "--access-log", "off"];
+        if (Posix.IsRoot)
+        {
+            arguments.AddRange(["--socket-group", "www-data"]);
+        }
+
+        var limit = descriptorLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return StartAsync(Repository.EchoAssembly, arguments, socketPath, "Listening on unix:" + socketPath, ["prlimit", $"--nofile={limit}:{limit}", "--"]);
+    }
+
+    /// <summary>
     /// The ASP.NET Core sample on Kestrel. Kestrel creates its socket with the umask's mode (0755 here), which nginx's
     /// workers may not write to; as a service unit would (ExecStartPost, or UMask=), the socket is then given group
     /// www-data and mode 0660, like Bridge's.
@@ -117,7 +133,7 @@ internal sealed class EchoProcess : IAsyncDisposable
         }
     }
 
-    private static async Task<EchoProcess> StartAsync(string assembly, List<string> arguments, string socketPath, string listening)
+    private static async Task<EchoProcess> StartAsync(string assembly, List<string> arguments, string socketPath, string listening, string[]? wrapper = null)
     {
         if (!File.Exists(assembly))
         {
@@ -126,6 +142,13 @@ internal sealed class EchoProcess : IAsyncDisposable
 
         arguments.Insert(0, assembly);
         var dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
+        if (wrapper is [var command, .. var wrapperArguments])
+        {
+            arguments.Insert(0, dotnet);
+            arguments.InsertRange(0, wrapperArguments);
+            dotnet = command;
+        }
+
         var echo = new EchoProcess(ChildProcess.Start(dotnet, arguments, Path.GetDirectoryName(socketPath)!), socketPath, Path.GetFileNameWithoutExtension(assembly));
         try
         {
