@@ -14,7 +14,7 @@ namespace Bridge.AspNetCore.Tests;
 /// </summary>
 public sealed class HttpContextAfterResponseTests
 {
-    private const int Pairs = 1000;
+    private const int Pairs = 2000;
     private const int HeldPairs = 50;
     private static readonly TimeSpan SequenceLimit = TimeSpan.FromSeconds(120);
 

@@ -16,7 +16,7 @@ namespace Bridge.Integration.Tests;
 [Collection(IsolationBehindNginxDefinition.Name)]
 public sealed class KeptConnectionAccessLogTests(IsolationBehindNginx stack, ITestOutputHelper output)
 {
-    private const int Pairs = 1000;
+    private const int Pairs = 2000;
     private static readonly TimeSpan SequenceLimit = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan LinesLimit = TimeSpan.FromSeconds(20);
 

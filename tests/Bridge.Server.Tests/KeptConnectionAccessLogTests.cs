@@ -11,7 +11,7 @@ namespace Bridge.Server.Tests;
 /// </summary>
 public sealed class KeptConnectionAccessLogTests
 {
-    private const int Pairs = 1000;
+    private const int Pairs = 2000;
     private static readonly TimeSpan SequenceLimit = TimeSpan.FromSeconds(120);
     private static readonly TimeSpan LinesLimit = TimeSpan.FromSeconds(20);
 
