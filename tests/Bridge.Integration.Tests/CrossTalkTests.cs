@@ -37,7 +37,7 @@ public sealed class CrossTalkTests(IsolationBehindNginx stack, ITestOutputHelper
         output.WriteLine(report.ToString());
         var after = await ServesAfterwardsAsync(load, echo, timeoutEcho);
         output.WriteLine($"afterwards: {after.Count} of {AfterKinds.Length * 2 * AfterRounds} checks failed" + (after.Count > 0 ? ": " + string.Join(" | ", after.Take(5)) : ""));
-        output.WriteLine($"Echo's errors: {ErrorSummary(process.Log)}; the timeout Echo's: {ErrorSummary(stack.Timeout.Log)}");
+        output.WriteLine($"Echo's errors: {ErrorSummary(process.Log)}; the timeout Echo's: {ErrorSummary(stack.TimeoutEcho.Log)}");
 
         Assert.True(report.Mismatched == 0, $"{report.Mismatched} answers were another request's.\n{report}");
         Assert.True(report.UnexpectedFailures == 0, $"{report.UnexpectedFailures} requests failed unexpectedly.\n{report}");
@@ -47,7 +47,7 @@ public sealed class CrossTalkTests(IsolationBehindNginx stack, ITestOutputHelper
         Assert.True(report.Tallies[RequestKind.TimedOutStream].Errors.GetValueOrDefault("cut after the deadline") > 0, $"No timed-out stream was cut.\n{report}");
         Assert.True(after.Count == 0, "Bridge did not serve as before after the load: " + string.Join(" | ", after));
         Assert.Equal(0, process.CountInLog("failed unexpectedly"));
-        Assert.Equal(0, stack.Timeout.CountInLog("failed unexpectedly"));
+        Assert.Equal(0, stack.TimeoutEcho.CountInLog("failed unexpectedly"));
     }
 
     // Error and critical lines of a console log (a "fail: Category[id]" line, then the message), by event and message start.

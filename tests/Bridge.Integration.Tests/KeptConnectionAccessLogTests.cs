@@ -25,7 +25,7 @@ public sealed class KeptConnectionAccessLogTests(IsolationBehindNginx stack, ITe
     {
         using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1, UseCookies = false }) { Timeout = TimeSpan.FromSeconds(30) };
         var baseAddress = stack.BaseAddress("LOGGED_FASTCGI_PORT");
-        var before = AccessLine.FromConsoleLog(stack.Logged.Log).Count;
+        var before = AccessLine.FromConsoleLog(stack.LoggedEcho.Log).Count;
         var wrongAnswers = new List<string>();
         var clock = System.Diagnostics.Stopwatch.StartNew();
 
@@ -41,8 +41,8 @@ public sealed class KeptConnectionAccessLogTests(IsolationBehindNginx stack, ITe
         }
 
         var sent = clock.Elapsed;
-        await Eventually.TrueAsync(() => AccessLine.FromConsoleLog(stack.Logged.Log).Count >= before + 2 * Pairs, LinesLimit);
-        var lines = AccessLine.FromConsoleLog(stack.Logged.Log).Skip(before).ToList();
+        await Eventually.TrueAsync(() => AccessLine.FromConsoleLog(stack.LoggedEcho.Log).Count >= before + 2 * Pairs, LinesLimit);
+        var lines = AccessLine.FromConsoleLog(stack.LoggedEcho.Log).Skip(before).ToList();
 
         var report = AlternatingSequence.Check(lines, Pairs, "fastcgi");
         output.WriteLine($"{2 * Pairs} requests through nginx in {sent.TotalSeconds:0.0} s. {report}");

@@ -30,9 +30,9 @@ public sealed class IsolationBehindNginx : IAsyncLifetime
 
     internal EchoProcess StressFastCgi { get; private set; } = null!;
 
-    internal EchoProcess Timeout { get; private set; } = null!;
+    internal EchoProcess TimeoutEcho { get; private set; } = null!;
 
-    internal EchoProcess Logged { get; private set; } = null!;
+    internal EchoProcess LoggedEcho { get; private set; } = null!;
 
     internal INginxFrontEnd Nginx => _nginx ?? throw new InvalidOperationException("Not started.");
 
@@ -70,14 +70,14 @@ public sealed class IsolationBehindNginx : IAsyncLifetime
                 _app = app.IsCompletedSuccessfully ? app.Result : null;
             }
 
-            (StressUwsgi, StressFastCgi, Timeout, Logged) = (stressUwsgi.Result, stressFastCgi.Result, timeout.Result, logged.Result);
+            (StressUwsgi, StressFastCgi, TimeoutEcho, LoggedEcho) = (stressUwsgi.Result, stressFastCgi.Result, timeout.Result, logged.Result);
             _nginx = new LocalNginxProcess();
             await _nginx.StartAsync(Template, new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["STRESS_UWSGI_SOCKET"] = StressUwsgi.SocketPath,
                 ["STRESS_FASTCGI_SOCKET"] = StressFastCgi.SocketPath,
-                ["TIMEOUT_SOCKET"] = Timeout.SocketPath,
-                ["LOGGED_SOCKET"] = Logged.SocketPath,
+                ["TIMEOUT_SOCKET"] = TimeoutEcho.SocketPath,
+                ["LOGGED_SOCKET"] = LoggedEcho.SocketPath,
                 ["APP_SOCKET"] = _app!.SocketPath,
             });
         }
@@ -148,7 +148,7 @@ public sealed class IsolationBehindNginx : IAsyncLifetime
         Signal(_started, id).TrySetResult();
         try
         {
-            await Task.Delay(System.Threading.Timeout.Infinite, context.RequestAborted);
+            await Task.Delay(Timeout.Infinite, context.RequestAborted);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
