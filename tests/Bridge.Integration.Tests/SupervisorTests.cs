@@ -67,8 +67,9 @@ public sealed partial class SupervisorTests(ITestOutputHelper output)
             Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(upload)), json.RootElement.GetProperty("bodySha256").GetString());
         }
 
-        var delayed = stack.Client.GetAsync(stack.Url("/delay/1500"));
-        await Task.Delay(500); // nginx has passed it to a worker
+        var delayed = stack.Client.GetAsync(stack.Url("/delay/4000"));
+        var (inFlight, withRequest) = await supervisor.WaitForStatsAsync(s => s.Workers.Any(w => w.InFlight > 0), TimeSpan.FromSeconds(10)); // a worker has it
+        Assert.True(inFlight, $"no worker reported the /delay/4000 request in flight: {JsonSerializer.Serialize(withRequest)}");
         Assert.False(delayed.IsCompleted);
         supervisor.Signal(Posix.SigTerm);
 

@@ -6,7 +6,7 @@ namespace Bridge.Server.Tests;
 /// <summary>RequestAborted fires when the front end closes the connection (nginx does when its client gives up).</summary>
 public sealed class AbortTests
 {
-    private static readonly TimeSpan Promptly = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan Promptly = TimeSpan.FromSeconds(5); // well under the 10 s delay the first test uses
 
     public static TheoryData<GatewayProtocol> Gateways => [GatewayProtocol.Uwsgi, GatewayProtocol.FastCgi];
 
@@ -88,6 +88,47 @@ public sealed class AbortTests
 
         var ended = await app.WaitEndedAsync(Promptly);
         Assert.True(ended.Aborted);
+    }
+
+    [Theory]
+    [MemberData(nameof(Gateways))]
+    public async Task Request_aborted_fires_when_the_front_end_closes_while_the_body_is_still_unread(GatewayProtocol gateway)
+    {
+        const int BodyLength = 1000;
+        // nginx (uwsgi_request_buffering on) sends the whole head and body, then closes when its client gives up.
+        var aborted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var echo = new Samples.Echo.EchoApplication();
+        var app = new ProbeApplication(async context =>
+        {
+            if (context.Request.Path != "/never-reads")
+            {
+                await echo.ProcessAsync(context);
+                return;
+            }
+
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted); // never reads the body
+            }
+            catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+            {
+                aborted.TrySetResult();
+                throw;
+            }
+        });
+        await using var server = await TestServer.StartAsync(app);
+        var socket = await server.ConnectAsync();
+        var request = Encode(gateway, new TestRequest("POST", "/never-reads") { Body = new byte[BodyLength] });
+        await Wire.SendAsync(socket, request.AsMemory(0, request.Length - BodyLength)); // the head: the app starts
+        await app.WaitStartedAsync();
+        await Wire.SendAsync(socket, request.AsMemory(request.Length - BodyLength)); // the body, which nobody reads
+
+        socket.Dispose();
+
+        var fired = await Task.WhenAny(aborted.Task, Task.Delay(Promptly)) == aborted.Task;
+        Assert.True(fired, $"RequestAborted did not fire within {Promptly} of the front end closing with the body unread.");
+        Assert.True((await app.WaitEndedAsync(Promptly)).Aborted);
+        Assert.Equal(200, (await server.GetAsync(gateway, "/hello")).StatusCode);
     }
 
     private static byte[] Encode(GatewayProtocol gateway, TestRequest request)

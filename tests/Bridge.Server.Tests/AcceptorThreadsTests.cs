@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Net.Sockets;
+using Bridge.Server.Tests.Infrastructure;
 using Bridge.Server.Transport;
 
 namespace Bridge.Server.Tests;
@@ -12,6 +14,9 @@ public sealed class AcceptorThreadsTests : IDisposable
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly string _path = Path.Combine(Directory.CreateTempSubdirectory("bat-").FullName, "a.sock");
     private readonly Socket _listen = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+    private readonly string _threadName = NativeThreads.UniqueName("bat");
+    private readonly SemaphoreSlim _served = new(0);
+    private readonly SemaphoreSlim _finished = new(0);
 
     public AcceptorThreadsTests()
     {
@@ -20,33 +25,45 @@ public sealed class AcceptorThreadsTests : IDisposable
         _listen.Blocking = false;
     }
 
-    public void Dispose() => _listen.Dispose();
+    public void Dispose()
+    {
+        _listen.Dispose();
+        _served.Dispose();
+        _finished.Dispose();
+    }
 
     [Fact]
     public async Task A_second_burst_reuses_the_threads_of_the_first_and_surplus_ones_end_when_idle()
     {
-        var hold = new ManualResetEventSlim();
-        var served = 0;
-        var threads = new System.Collections.Concurrent.ConcurrentBag<(int Burst, int Thread)>();
+        using var hold = new ManualResetEventSlim();
+        var threads = new ConcurrentBag<(int Burst, int Thread)>();
         var burst = 1;
-        using var acceptors = new AcceptorThreads(_listen, "test I/O", maxThreads: 32, socket =>
+        using var acceptors = new AcceptorThreads(_listen, _threadName, maxThreads: 32, socket =>
         {
-            threads.Add((Volatile.Read(ref burst), Environment.CurrentManagedThreadId));
-            Interlocked.Increment(ref served);
-            hold.Wait(Timeout); // this thread stays with its connection, as a blocking read would
-            socket.Dispose();
+            try
+            {
+                threads.Add((Volatile.Read(ref burst), Environment.CurrentManagedThreadId));
+                _served.Release();
+                hold.Wait(Timeout); // this thread stays with its connection, as a blocking read would
+                socket.Dispose();
+            }
+            finally
+            {
+                _finished.Release();
+            }
         }, _ => true, () => { }, idleTimeoutMs: 2_000);
         acceptors.Start();
 
-        var held = await BurstAsync(8, hold, () => Volatile.Read(ref served), 8, () => acceptors.ThreadCount);
+        var held = await BurstAsync(8, hold, acceptors);
         Assert.True(held >= 8, $"8 connections held at once need 8 threads, had {held}");
 
         Volatile.Write(ref burst, 2);
-        await BurstAsync(8, hold, () => Volatile.Read(ref served), 16, () => acceptors.ThreadCount);
+        await BurstAsync(8, hold, acceptors);
         var first = threads.Where(t => t.Burst == 1).Select(t => t.Thread).ToHashSet();
         var fresh = threads.Where(t => t.Burst == 2 && !first.Contains(t.Thread)).Count();
         Assert.True(fresh <= 1, $"the second burst runs on the first one's (parked) threads; {fresh} new");
 
+        // No event says a thread ended: poll the count, bounded.
         var deadline = DateTime.UtcNow + Timeout;
         while (acceptors.ThreadCount > acceptors.MaxIdle && DateTime.UtcNow < deadline)
         {
@@ -58,7 +75,8 @@ public sealed class AcceptorThreadsTests : IDisposable
     }
 
     // Connects count clients whose connections each hold a thread; returns the threads alive while all are held.
-    private async Task<int> BurstAsync(int count, ManualResetEventSlim hold, Func<int> served, int expected, Func<int> threads)
+    // Returns once every thread has let its connection go and is parked or back to accepting (blocked, not running).
+    private async Task<int> BurstAsync(int count, ManualResetEventSlim hold, AcceptorThreads acceptors)
     {
         hold.Reset();
         var clients = new List<Socket>();
@@ -69,21 +87,24 @@ public sealed class AcceptorThreadsTests : IDisposable
             clients.Add(client);
         }
 
-        var deadline = DateTime.UtcNow + Timeout;
-        while (served() < expected && DateTime.UtcNow < deadline)
+        for (var i = 0; i < count; i++)
         {
-            await Task.Delay(10);
+            Assert.True(await _served.WaitAsync(Timeout), $"only {i} of {count} connections were being served at once"); // all held at once: one thread each
         }
 
-        Assert.Equal(expected, served()); // all held at once: one thread each
-        var alive = threads();
+        var alive = acceptors.ThreadCount;
         hold.Set();
         foreach (var client in clients)
         {
             client.Dispose();
         }
 
-        await Task.Delay(100); // the threads finish and park
+        for (var i = 0; i < count; i++)
+        {
+            Assert.True(await _finished.WaitAsync(Timeout), $"only {i} of {count} threads let their connection go");
+        }
+
+        await NativeThreads.WaitUntilAllBlockedAsync(_threadName, acceptors.MaxIdle, Timeout); // parked or accepting
         return alive;
     }
 }

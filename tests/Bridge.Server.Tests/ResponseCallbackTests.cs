@@ -54,11 +54,12 @@ public sealed class ResponseCallbackTests
     public async Task Over_fastcgi_complete_async_ends_the_response_with_end_request_while_the_handler_goes_on()
     {
         var handlerDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var server = await TestServer.StartAsync(new DelegateApplication(async context =>
         {
             await context.Response.Body.WriteAsync("streamed, no length"u8.ToArray()); // flushed: no Content-Length
             await context.Response.CompleteAsync();
-            await Task.Delay(TimeSpan.FromSeconds(3)); // work after the answer, e.g. logging
+            await release.Task.WaitAsync(Wire.Timeout); // work after the answer, e.g. logging, until the test has its answer
             handlerDone.TrySetResult();
         }));
         using var socket = await server.ConnectAsync();
@@ -70,6 +71,8 @@ public sealed class ResponseCallbackTests
         exchange.AssertWellFramed(1);
         Assert.Equal("streamed, no length", exchange.Response(1).BodyText);
         Assert.False(handlerDone.Task.IsCompleted); // END_REQUEST came before the handler finished
+        release.TrySetResult();
+        await handlerDone.Task.WaitAsync(Wire.Timeout);
     }
 
     [Theory]

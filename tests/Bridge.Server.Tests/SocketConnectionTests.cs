@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using Bridge.Server.Tests.Infrastructure;
 using Bridge.Server.Transport;
 
 namespace Bridge.Server.Tests;
@@ -40,8 +41,7 @@ public sealed class SocketConnectionTests : IDisposable
         _connection.Input.AdvanceTo(first.Buffer.GetPosition(2), first.Buffer.End); // consumed "ab", examined all
 
         var pending = _connection.Input.ReadAsync();
-        await Task.Delay(100);
-        Assert.False(pending.IsCompleted); // nothing new yet
+        Assert.False(pending.IsCompleted); // nothing new yet: a reader that forgot "examined" would hand back "cdef" at once
 
         _peer.Send("gh"u8);
         var second = await pending.AsTask().WaitAsync(Timeout);
@@ -66,7 +66,7 @@ public sealed class SocketConnectionTests : IDisposable
     public async Task Cancel_pending_read_ends_a_waiting_read_and_loses_nothing()
     {
         var pending = _connection.Input.ReadAsync();
-        await Task.Delay(50);
+        Assert.False(pending.IsCompleted); // waiting: nothing was sent
         _connection.Input.CancelPendingRead();
 
         var canceled = await pending.AsTask().WaitAsync(Timeout);
@@ -97,7 +97,6 @@ public sealed class SocketConnectionTests : IDisposable
     {
         var closed = new TaskCompletionSource();
         using var registration = _connection.ConnectionClosed.Register(closed.SetResult);
-        await Task.Delay(50);
         Assert.False(closed.Task.IsCompleted);
 
         _peer.Dispose();
@@ -146,9 +145,10 @@ public sealed class SocketConnectionTests : IDisposable
     [Fact]
     public async Task A_flush_after_the_peer_left_reports_completed_without_throwing()
     {
-        var closed = _connection.ConnectionClosed;
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = _connection.ConnectionClosed.Register(closed.SetResult);
         _peer.Dispose();
-        await Task.Delay(50);
+        await closed.Task.WaitAsync(Timeout); // the connection has seen the peer leave
 
         FlushResult result = default;
         for (var i = 0; i < 3 && !result.IsCompleted; i++)
@@ -157,7 +157,6 @@ public sealed class SocketConnectionTests : IDisposable
         }
 
         Assert.True(result.IsCompleted);
-        Assert.True(closed.IsCancellationRequested);
     }
 
     [Fact]
@@ -170,7 +169,8 @@ public sealed class SocketConnectionTests : IDisposable
         listen.Blocking = false;
         var served = new TaskCompletionSource<SocketConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
         var outcome = new TaskCompletionSource<(bool CompletedInline, bool Canceled)>(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var acceptors = new AcceptorThreads(listen, "test I/O", 4, socket =>
+        var threadName = NativeThreads.UniqueName("bsc");
+        using var acceptors = new AcceptorThreads(listen, threadName, 4, socket =>
         {
             socket.Blocking = false;
             var connection = new SocketConnection(socket, IoThread.Current, TimeProvider.System, _events);
@@ -184,7 +184,7 @@ public sealed class SocketConnectionTests : IDisposable
         await client.ConnectAsync(new UnixDomainSocketEndPoint(path));
 
         var connection = await served.Task.WaitAsync(Timeout);
-        await Task.Delay(100);
+        await NativeThreads.WaitUntilAllBlockedAsync(threadName, 2, Timeout); // the serving thread waits in its read (the others accept)
         Assert.False(outcome.Task.IsCompleted);
         connection.Input.CancelPendingRead();
 

@@ -76,8 +76,7 @@ internal sealed class BridgeSupervisorProcess : IAsyncDisposable
             throw new InvalidOperationException($"bridge {string.Join(' ', arguments)} did not exit within {timeout.TotalSeconds} s.\n{process.Output}");
         }
 
-        await Task.Delay(100); // the last lines of output
-        return (process.ExitCode, process.Output, DateTime.UtcNow - started);
+        return (process.ExitCode, process.Output, DateTime.UtcNow - started); // WaitForExitAsync has also read the output to its end
     }
 
     public void Signal(int signal) => _process.Signal(signal);

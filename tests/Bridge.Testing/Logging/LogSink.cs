@@ -10,6 +10,9 @@ public sealed class LogSink : ILoggerProvider
 {
     private readonly ConcurrentQueue<LogEntry> _entries = new();
 
+    // Completed (and replaced) each time a line is logged: a waiter wakes on the line itself, not on a poll.
+    private TaskCompletionSource _logged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public IReadOnlyList<LogEntry> Entries => [.. _entries];
 
     public ILoggerFactory CreateFactory() => LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Trace).AddProvider(this));
@@ -22,22 +25,38 @@ public sealed class LogSink : ILoggerProvider
 
     /// <summary>Waits until a line with <paramref name="eventId"/> is logged; fails after the timeout.</summary>
     public async Task<LogEntry> WaitForAsync(int eventId, TimeSpan? timeout = null)
+        => (await WaitForCountAsync(eventId, 1, timeout))[0];
+
+    /// <summary>Waits until at least <paramref name="count"/> lines with <paramref name="eventId"/> are logged; returns them all.</summary>
+    public Task<List<LogEntry>> WaitForCountAsync(int eventId, int count, TimeSpan? timeout = null)
+        => WaitUntilAsync(() => _entries.Where(e => e.EventId == eventId).ToList() is var found && found.Count >= count ? found : null, timeout, $"{count} log line(s) with event id {eventId}");
+
+    /// <summary>
+    /// Waits until <paramref name="probe"/> returns a value, evaluating it once now and again each time a line is
+    /// logged; fails after the timeout, naming <paramref name="what"/>.
+    /// </summary>
+    public async Task<T> WaitUntilAsync<T>(Func<T?> probe, TimeSpan? timeout, string what)
+        where T : class
     {
-        var deadline = DateTime.UtcNow + (timeout ?? Wire.Timeout);
+        var limit = timeout ?? Wire.Timeout;
+        using var cts = new CancellationTokenSource(limit);
         while (true)
         {
-            var entry = _entries.FirstOrDefault(e => e.EventId == eventId);
-            if (entry is not null)
+            var logged = Volatile.Read(ref _logged).Task; // read before probing: a line logged in between still wakes us
+            if (probe() is { } value)
             {
-                return entry;
+                return value;
             }
 
-            if (DateTime.UtcNow > deadline)
+            try
             {
-                Assert.Fail($"No log line with event id {eventId} within the timeout. Logged: {Describe()}");
+                await logged.WaitAsync(cts.Token);
             }
-
-            await Task.Delay(10);
+            catch (OperationCanceledException)
+            {
+                Assert.Fail($"No {what} within {limit}. Logged:\n{Describe()}");
+                throw;
+            }
         }
     }
 
@@ -45,6 +64,12 @@ public sealed class LogSink : ILoggerProvider
 
     public void Dispose()
     {
+    }
+
+    private void Add(LogEntry entry)
+    {
+        _entries.Enqueue(entry);
+        Interlocked.Exchange(ref _logged, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 
     private sealed class SinkLogger(LogSink sink, string category) : ILogger
@@ -55,6 +80,6 @@ public sealed class LogSink : ILoggerProvider
         public bool IsEnabled(LogLevel logLevel) => true;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-            => sink._entries.Enqueue(new LogEntry(category, logLevel, eventId.Id, formatter(state, exception), exception));
+            => sink.Add(new LogEntry(category, logLevel, eventId.Id, formatter(state, exception), exception));
     }
 }
