@@ -347,7 +347,7 @@ public sealed class GatewayContext
         }
         else if (exception is BadHttpRequestException rejected)
         {
-            _server.ApplicationLogger.RequestRejected(TraceIdentifier, rejected.StatusCode, rejected.Message);
+            _server.ApplicationLogger.RequestRejected(TraceIdentifier, rejected.StatusCode, LogValue.Escape(rejected.Message));
         }
         else
         {
@@ -422,8 +422,9 @@ public sealed class GatewayContext
         }
         catch (Exception ex)
         {
-            // The error answer itself failed (the connection is gone, or an OnStarting callback threw again).
-            _server.ConnectionLogger.ResponseWriteFailed(ConnectionId, ex.Message);
+            // The error answer itself failed (the connection is gone, or an OnStarting callback threw again: then
+            // the message is the app's).
+            _server.ConnectionLogger.ResponseWriteFailed(ConnectionId, LogValue.Escape(ex.Message));
         }
     }
 
@@ -497,7 +498,7 @@ public sealed class GatewayContext
         {
             if (!header.IsValid)
             {
-                _server.ApplicationLogger.InvalidResponseHeader(TraceIdentifier, header.Name);
+                _server.ApplicationLogger.InvalidResponseHeader(TraceIdentifier, LogValue.Escape(header.Name)); // the app's name, CR/LF included
                 return false;
             }
         }
