@@ -349,6 +349,11 @@ public sealed class GatewayContext
         {
             _server.ApplicationLogger.RequestRejected(TraceIdentifier, rejected.StatusCode, LogValue.Escape(rejected.Message));
         }
+        else if (exception is RequestBodyTooLargeException tooLarge)
+        {
+            // The client's fault, found while the app read a body without CONTENT_LENGTH: not an app failure.
+            _server.ApplicationLogger.RequestRejected(TraceIdentifier, 413, tooLarge.Message);
+        }
         else
         {
             _server.Statistics.CountException();
