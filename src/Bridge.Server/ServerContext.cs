@@ -35,7 +35,11 @@ internal sealed class ServerContext
         BodyStallTicks = ToTicks(Limits.BodyReadStallTimeout);
         KeepAliveTicks = ToTicks(Limits.FastCgiKeepAliveTimeout);
         Statistics = new ServerStatistics(time);
+        PathBaseRule = PathBaseRule.Parse(options.PathBase);
     }
+
+    /// <summary>How PathBase is taken (Bridge:PathBase).</summary>
+    public PathBaseRule PathBaseRule { get; }
 
     /// <summary>Request counters, reported to a supervisor (<c>bridge run</c>) once a second.</summary>
     public ServerStatistics Statistics { get; }

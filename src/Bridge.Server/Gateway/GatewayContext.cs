@@ -74,6 +74,8 @@ public sealed class GatewayContext
 
     internal long StartTimestamp { get; private set; }
 
+    internal PathBaseRule PathBaseRule => _server.PathBaseRule;
+
     internal long Deadline { get; private set; } = long.MaxValue;
 
     internal bool Abandoned { get; private set; }
