@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Bridge.Integration.Tests.Fixtures;
 using Bridge.Integration.Tests.Http;
 
@@ -16,7 +17,7 @@ namespace Bridge.Integration.Tests;
 /// (Apache's mod_proxy_uwsgi answers 411 to a chunked body), the test asserts what it does.
 /// </summary>
 [Collection(OtherFrontEndsDefinition.Name)]
-public sealed partial class FrontEndFeatureTests(OtherFrontEnds fronts)
+public sealed class FrontEndFeatureTests(OtherFrontEnds fronts)
 {
     private const int StreamChunks = 4;
     private const int StreamDelayMs = 300;
@@ -143,19 +144,17 @@ public sealed partial class FrontEndFeatureTests(OtherFrontEnds fronts)
             await Eventually.TrueAsync(() => echo.Log.Contains("GET " + target + " ", StringComparison.Ordinal), TimeSpan.FromSeconds(20)),
             $"No access line for {target}.\n{echo.Log}");
         var line = echo.Log.Split('\n').First(l => l.Contains("GET " + target + " ", StringComparison.Ordinal));
-        var duration = double.Parse(DurationMs().Match(line).Groups[1].Value, CultureInfo.InvariantCulture);
         if (front == OtherFrontEnd.UwsgiRouter)
         {
-            // The router closed the connection: RequestAborted fired and the app stopped waiting (the native Echo
-            // answers nothing, logged 499; the ASP.NET Core sample ends quietly with an empty 200).
-            Assert.True(duration < DelayMs, $"The request was not aborted: {line}");
+            // The router closed the connection: RequestAborted fired and the app stopped waiting before writing its
+            // "ok\n" (the native Echo answers nothing, logged 499; the ASP.NET Core sample ends with an empty 200).
+            Assert.Matches($"GET {Regex.Escape(target)} (499|200) 0 ", line);
         }
         else
         {
             // Apache and lighttpd notice a client that left only when they write to it: Bridge is not told, the app
-            // runs to its end, and the answer is dropped.
-            Assert.True(duration >= DelayMs, $"The request ended early: {line}");
-            Assert.Contains($"GET {target} 200 ", line, StringComparison.Ordinal);
+            // runs to its end and writes "ok\n", and the front end drops the answer.
+            Assert.Contains($"GET {target} 200 3 ", line, StringComparison.Ordinal);
         }
     }
 
@@ -202,7 +201,4 @@ public sealed partial class FrontEndFeatureTests(OtherFrontEnds fronts)
 
         return line.ToString();
     }
-
-    [System.Text.RegularExpressions.GeneratedRegex(@" ([0-9.]+)ms ")]
-    private static partial System.Text.RegularExpressions.Regex DurationMs();
 }

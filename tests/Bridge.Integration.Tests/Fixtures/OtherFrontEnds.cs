@@ -18,7 +18,7 @@ public sealed class OtherFrontEnds : IAsyncLifetime
     private FrontEndProcess? _apache;
     private FrontEndProcess? _lighttpd;
 
-    /// <summary>No cookies, no redirects, no pooling surprises: every header is seen as sent.</summary>
+    /// <summary>No cookies, no redirects, a new connection per request: every header is seen as sent.</summary>
     public HttpClient Client { get; } = new(new SocketsHttpHandler
     {
         UseCookies = false,
@@ -28,6 +28,9 @@ public sealed class OtherFrontEnds : IAsyncLifetime
     })
     {
         Timeout = TimeSpan.FromSeconds(60),
+        // uWSGI's router closes the client connection after every response without a "Connection: close": a pooled
+        // connection reused after that meets a reset. Keep-alive itself is tested on raw sockets (FrontEndFeatureTests).
+        DefaultRequestHeaders = { ConnectionClose = true },
     };
 
     public static TheoryData<OtherFrontEnd, EchoApp> Every
