@@ -1,3 +1,4 @@
+using System.Text;
 using Bridge.Protocol.Gateway;
 
 namespace Bridge.Server.Gateway;
@@ -89,11 +90,29 @@ internal sealed class PathBaseRule
             case Mode.Auto when variables.ServerSoftware.StartsWith("lighttpd/"u8):
                 return ("", path);
             default:
-                var scriptName = RequestPath.FromDecoded(variables.ScriptName);
-                return scriptName.Length > 0 && scriptName.Length < path.Length && scriptName[^1] != '/'
-                    && path.StartsWith(scriptName, StringComparison.Ordinal) && path[scriptName.Length] == '/'
-                    ? (scriptName, path[scriptName.Length..])
-                    : ("", path);
+                return SplitAtScriptName(path, variables.ScriptName);
         }
+    }
+
+    // A proper prefix at a segment boundary, not ending in '/'. ASCII (the usual case, and nginx's fastcgi_params
+    // SCRIPT_NAME on every request) is compared in place: no string unless it is a base.
+    private static (string PathBase, string Path) SplitAtScriptName(string path, ReadOnlySpan<byte> scriptName)
+    {
+        if (scriptName.IsEmpty || scriptName[^1] == '/')
+        {
+            return ("", path);
+        }
+
+        if (Ascii.IsValid(scriptName))
+        {
+            return scriptName.Length < path.Length && path[scriptName.Length] == '/' && Ascii.Equals(scriptName, path.AsSpan(0, scriptName.Length))
+                ? (path[..scriptName.Length], path[scriptName.Length..])
+                : ("", path);
+        }
+
+        var decoded = RequestPath.FromDecoded(scriptName);
+        return decoded.Length < path.Length && path[decoded.Length] == '/' && path.StartsWith(decoded, StringComparison.Ordinal)
+            ? (decoded, path[decoded.Length..])
+            : ("", path);
     }
 }
