@@ -1,15 +1,32 @@
 #!/usr/bin/env bash
-# The README's test command: installs what the tests need (nginx, from Debian's packages, when it is missing)
-# and runs every test in the solution. Extra arguments go to `dotnet test` (e.g. --filter).
+# The README's test command: installs what the tests need from Debian's packages when it is missing (nginx; and
+# Apache, lighttpd, uWSGI's HTTP router and libfcgi's cgi-fcgi, the other front ends the integration tests run in
+# front of Bridge) and runs every test in the solution. Extra arguments go to `dotnet test` (e.g. --filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
-    echo "run-tests: installing nginx (Debian's nginx-light) for the integration tests"
+missing=()
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx-light)
+[ -x /usr/sbin/apache2 ] || missing+=(apache2)
+[ -x /usr/sbin/lighttpd ] || missing+=(lighttpd)
+[ -x /usr/bin/uwsgi ] && [ -f /usr/lib/uwsgi/plugins/http_plugin.so ] || missing+=(uwsgi-core)
+[ -x /usr/bin/cgi-fcgi ] || missing+=(libfcgi-bin)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "run-tests: installing ${missing[*]} (Debian's packages) for the integration tests"
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq nginx-light >/dev/null
+    # The packages would start their default instances (on port 80): the tests start their own on private ports,
+    # so a policy-rc.d stops the install from starting any service, and is removed after (unless it was there).
+    policy=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+        $sudo chmod +x "$policy"
+    fi
+    status=0
+    $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null || status=$?
+    [ -n "$policy" ] && $sudo rm -f "$policy"
+    [ "$status" -eq 0 ] || { echo "run-tests: installing ${missing[*]} failed" >&2; exit "$status"; }
 fi
 
 log=$(mktemp)

@@ -32,13 +32,16 @@ ERROR_NAMES = {
     "TruncatedPacket", "VarsBlockTooLarge", "VarsOverrun", "ZeroLengthKey", "TooManyVariables",
     "UnsupportedModifier", "MissingRequestMethod", "InvalidContentLength", "BadFastCgiVersion",
     "BadRecord", "UnexpectedRequestId", "UnexpectedRecord", "TruncatedRecord", "ParamsTooLarge",
-    "ParamsOverrun",
+    "ParamsOverrun", "InvalidChunkedBody", "UnsupportedTransferEncoding",
 }
 
 UWSGI_MODIFIERS = {0, 5, 6, 7, 8, 9, 14, 15, 30}
 UWSGI_HEADER_LENGTH = 4
 MAX_CONTENT_LENGTH = 2**63 - 1
 MAX_CONTENT_LENGTH_DIGITS = 19
+CHUNK_MAX_LINE = 8192          # a chunk-size line (extensions included) or a trailer line, without CRLF
+CHUNK_MAX_TRAILER = 65535      # all trailer lines, CRLFs included
+CHUNK_MAX_SIGNIFICANT_DIGITS = 15
 
 FCGI_VERSION = 1
 FCGI_HEADER_LENGTH = 8
@@ -178,6 +181,62 @@ def body_fields(body, content_length):
 
 
 # ---------------------------------------------------------------------------------------------------
+# chunked request bodies (uwsgi from uWSGI's HTTP router; RFC 9112 section 7.1)
+
+def is_chunked(pairs, content_length):
+    """No CONTENT_LENGTH and the first HTTP_TRANSFER_ENCODING ends in chunked; another coding is an error."""
+    codings = [v for k, v in pairs if k == b"HTTP_TRANSFER_ENCODING"]
+    if content_length is not None or not codings or codings[0] == b"":
+        return False
+    if codings[0].split(b",")[-1].strip(b" \t").lower() != b"chunked":
+        raise ProtocolError("UnsupportedTransferEncoding")
+    return True
+
+
+def _chunk_line(data, i):
+    """The line at i without its CRLF, and the index after it."""
+    lf = data.find(b"\n", i)
+    if lf < 0:
+        raise VectorError("the chunked body ends inside a line")
+    line = data[i:lf]
+    if not line.endswith(b"\r") or b"\r" in line[:-1] or len(line) - 1 > CHUNK_MAX_LINE:
+        raise ProtocolError("InvalidChunkedBody")
+    return line[:-1], lf + 1
+
+
+def _chunk_size(line):
+    m = re.fullmatch(rb"([0-9A-Fa-f]+)[ \t]*(;.*)?", line, re.S)
+    if not m or len(m.group(1).lstrip(b"0")) > CHUNK_MAX_SIGNIFICANT_DIGITS:
+        raise ProtocolError("InvalidChunkedBody")
+    return int(m.group(1), 16)
+
+
+def dechunk(data):
+    """The decoded body and how many bytes of data its framing took; extensions and trailers are ignored."""
+    body, i = bytearray(), 0
+    while True:
+        line, i = _chunk_line(data, i)
+        size = _chunk_size(line)
+        if size == 0:
+            break
+        if len(data) < i + size + 2:
+            raise VectorError("the chunked body ends inside a chunk")
+        body += data[i:i + size]
+        i += size
+        if data[i:i + 2] != b"\r\n":
+            raise ProtocolError("InvalidChunkedBody")
+        i += 2
+    trailer = 0
+    while True:
+        line, i = _chunk_line(data, i)
+        if line == b"":
+            return bytes(body), i
+        trailer += len(line) + 2
+        if trailer > CHUNK_MAX_TRAILER:
+            raise ProtocolError("InvalidChunkedBody")
+
+
+# ---------------------------------------------------------------------------------------------------
 # uwsgi
 
 def decode_uwsgi(data, limits):
@@ -221,11 +280,15 @@ def decode_uwsgi(data, limits):
         pairs.append((key, value))
 
     content_length = check_request_variables(pairs)
-    body = data[end:end + (content_length or 0)]
+    if is_chunked(pairs, content_length):
+        body, used = dechunk(data[end:])
+    else:
+        body = data[end:end + (content_length or 0)]
+        used = len(body)
     result = {"modifier1": modifier1, "modifier2": modifier2,
               "variables": [[latin1(k), latin1(v)] for k, v in pairs]}
     result.update(body_fields(body, content_length))
-    trailing = len(data) - end - len(body)
+    trailing = len(data) - end - used
     if trailing:
         result["trailingBytes"] = trailing
     return result

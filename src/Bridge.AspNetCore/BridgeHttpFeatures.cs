@@ -58,7 +58,9 @@ internal sealed class BridgeHttpFeatures<TContext> : FeatureCollectionBase,
         Scheme = request.Scheme;
         Method = request.Method;
         RawTarget = request.RawTarget;
-        SplitTarget(variables);
+        PathBase = request.PathBase; // the one decoding and split (Bridge:PathBase), shared with the gateway API
+        Path = request.Path;
+        QueryString = request.QueryString.Length == 0 ? "" : "?" + request.QueryString;
         FillRequestHeaders(request);
         _responseHeaders.IsReadOnly = false; // before Clear, which throws on the last request's read-only headers
         _responseHeaders.Clear();
@@ -250,26 +252,6 @@ internal sealed class BridgeHttpFeatures<TContext> : FeatureCollectionBase,
 
         _responseHeaders.IsReadOnly = true;
         return Task.CompletedTask;
-    }
-
-    private void SplitTarget(GatewayVariables variables)
-    {
-        var uri = variables.RequestUri;
-        var question = uri.IndexOf((byte)'?');
-        var path = KestrelPath.Decode(question >= 0 ? uri[..question] : uri);
-        var query = _context.Request.QueryString;
-        QueryString = query.Length == 0 ? "" : "?" + query;
-        var pathBase = _context.Request.PathBase; // SCRIPT_NAME, when it is a proper prefix of the path
-        if (pathBase.Length > 0 && path.StartsWith(pathBase, StringComparison.Ordinal) && path.Length > pathBase.Length && path[pathBase.Length] == '/')
-        {
-            PathBase = pathBase;
-            Path = path[pathBase.Length..];
-        }
-        else
-        {
-            PathBase = "";
-            Path = path;
-        }
     }
 
     private void FillRequestHeaders(GatewayRequest request)

@@ -1,3 +1,4 @@
+using Bridge.Server.Gateway;
 using Bridge.Server.Listeners;
 using Bridge.Server.Options;
 using Microsoft.Extensions.Options;
@@ -23,6 +24,11 @@ internal sealed class BridgeOptionsValidator : IValidateOptions<BridgeOptions>
         }
 
         ValidateLimits(options.Limits, failures);
+        if (!PathBaseRule.TryParse(options.PathBase, out _, out var pathBaseError))
+        {
+            failures.Add("Bridge:PathBase: " + pathBaseError + ".");
+        }
+
         if (!FrontEndAllowList.TryCreate(options.AllowedFrontEnds, Environment.GetEnvironmentVariable(FrontEndAllowList.EnvironmentVariable), out _, out var errors))
         {
             failures.AddRange(errors.Select(e => "Bridge:AllowedFrontEnds: " + e + "."));

@@ -34,6 +34,8 @@ public sealed class GatewayProtocolException : Exception
         ProtocolError.TruncatedRecord => "The connection closed inside a FastCGI record.",
         ProtocolError.ParamsTooLarge => "The FastCGI PARAMS stream is larger than the configured limit (Bridge:Limits:MaxParamsSize).",
         ProtocolError.ParamsOverrun => "A FastCGI name or value length runs past the end of the PARAMS stream.",
+        ProtocolError.InvalidChunkedBody => "The chunked request body is malformed (RFC 9112 section 7.1).",
+        ProtocolError.UnsupportedTransferEncoding => "The request has no CONTENT_LENGTH and a Transfer-Encoding that does not end in chunked: its body length is unknown.",
         _ => "The request is malformed.",
     };
 }

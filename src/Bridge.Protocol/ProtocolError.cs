@@ -50,4 +50,10 @@ public enum ProtocolError
 
     /// <summary>A FastCGI name or value length (or a length field itself) runs past the end of the PARAMS stream.</summary>
     ParamsOverrun,
+
+    /// <summary>A chunked request body whose framing is malformed (RFC 9112 §7.1): not hex, a bare LF, data longer than its size, a line or trailer over the limit.</summary>
+    InvalidChunkedBody,
+
+    /// <summary>A uwsgi request without CONTENT_LENGTH whose Transfer-Encoding does not end in chunked: its body length cannot be known.</summary>
+    UnsupportedTransferEncoding,
 }

@@ -39,6 +39,7 @@ internal sealed class ServerContext
         MinResponseRate = Limits.MinResponseDataRate;
         MinResponseRateGraceTicks = ToTicks(Limits.MinResponseDataRateGracePeriod);
         Statistics = new ServerStatistics(time);
+        PathBaseRule = PathBaseRule.Parse(options.PathBase);
         Events = new Transport.SocketEvents(ConnectionLogger) { Reserve = Reserve };
         Descriptors = Transport.DescriptorBudget.ForThisProcess(options.Listeners.Count, Limits.MaxConcurrentConnections, Limits.MaxIoThreads);
     }
@@ -59,6 +60,9 @@ internal sealed class ServerContext
     public double? MinResponseRate { get; }
 
     public long MinResponseRateGraceTicks { get; }
+
+    /// <summary>How PathBase is taken (Bridge:PathBase).</summary>
+    public PathBaseRule PathBaseRule { get; }
 
     /// <summary>Request counters, reported to a supervisor (<c>bridge run</c>) once a second.</summary>
     public ServerStatistics Statistics { get; }

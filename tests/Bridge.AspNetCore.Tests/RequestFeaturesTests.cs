@@ -145,6 +145,20 @@ public sealed class RequestFeaturesTests(RequestFeaturesTests.Fixture fixture) :
         Assert.Equal("/app/items", dump["Path"]);
     }
 
+    [Theory]
+    [InlineData(Front.Uwsgi)]
+    [InlineData(Front.FastCgi)]
+    public async Task Lighttpd_mounted_at_the_root_gives_the_whole_path_though_its_SCRIPT_NAME_is_the_first_segment(Front front)
+    {
+        // lighttpd 1.4.69, fastcgi.server = ( "/" => ( ... "check-local" => "disable" ) ), GET /status/201.
+        var request = TestRequest.Get("/status/201") with { Set = [("SCRIPT_NAME", "/status"), ("PATH_INFO", "/201"), ("SERVER_SOFTWARE", "lighttpd/1.4.69")] };
+
+        var dump = await SendAsync(front, request);
+
+        Assert.Equal("", dump["PathBase"]);
+        Assert.Equal("/status/201", dump["Path"]);
+    }
+
     [Fact]
     public async Task PathBase_is_empty_when_SCRIPT_NAME_only_shares_a_prefix_within_a_segment()
     {

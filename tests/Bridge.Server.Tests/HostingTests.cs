@@ -55,6 +55,7 @@ public sealed class HostingTests : IDisposable
             ["Bridge:Limits:MaxConcurrentConnections"] = "0",
             ["Bridge:Limits:MaxIoThreads"] = "1",
             ["Bridge:Limits:RequestHeadTimeout"] = "-00:00:01",
+            ["Bridge:PathBase"] = "app/",
         });
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync().WaitAsync(Wire.Timeout));
@@ -67,7 +68,8 @@ public sealed class HostingTests : IDisposable
         Assert.Contains(failures, f => f.Contains("Bridge:Limits:MaxConcurrentConnections", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("Bridge:Limits:MaxIoThreads", StringComparison.Ordinal));
         Assert.Contains(failures, f => f.Contains("Bridge:Limits:RequestHeadTimeout", StringComparison.Ordinal));
-        Assert.Equal(7, failures.Count);
+        Assert.Contains(failures, f => f.Contains("Bridge:PathBase", StringComparison.Ordinal));
+        Assert.Equal(8, failures.Count);
     }
 
     [Fact]

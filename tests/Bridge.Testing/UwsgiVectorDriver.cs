@@ -1,13 +1,15 @@
 using System.Buffers;
 using Bridge.Protocol;
 using Bridge.Protocol.Gateway;
+using Bridge.Protocol.Http;
 using Bridge.Protocol.Uwsgi;
 
 namespace Bridge.Testing;
 
 /// <summary>
 /// Reads one uwsgi connection as the server does: the packet with <see cref="UwsgiRequestReader.TryRead"/>, then
-/// CONTENT_LENGTH body bytes from what follows; anything after the body is counted as trailing bytes. End of input
+/// CONTENT_LENGTH body bytes from what follows, or the de-chunked body when <see cref="ChunkedBodyReader.IsChunked"/>
+/// says so; anything after the body is counted as trailing bytes. End of input
 /// before a whole packet is <see cref="ProtocolError.TruncatedPacket"/>, decided here as the server loop decides it.
 /// </summary>
 public sealed class UwsgiVectorDriver : IDisposable
@@ -18,6 +20,7 @@ public sealed class UwsgiVectorDriver : IDisposable
     private Phase _phase;
     private UwsgiPacketHeader _header;
     private List<RawVariable> _copied = [];
+    private ChunkedBodyDriver? _chunked;
     private long _trailing;
 
     private UwsgiVectorDriver(ProtocolLimits limits) => _limits = limits;
@@ -47,7 +50,7 @@ public sealed class UwsgiVectorDriver : IDisposable
             Modifier2 = driver._header.Modifier2,
             Variables = driver._copied,
             ContentLength = driver._variables.ContentLength,
-            Body = [.. driver._body],
+            Body = driver._chunked is { } chunked ? [.. chunked.Body] : [.. driver._body],
             TrailingBytes = driver._trailing,
         };
     }
@@ -72,8 +75,22 @@ public sealed class UwsgiVectorDriver : IDisposable
                 }
 
                 _copied = RawVariable.CopyAll(_variables);
+                _chunked = ChunkedBodyReader.IsChunked(_variables) ? new ChunkedBodyDriver() : null;
                 _phase = Phase.Body;
                 return true;
+            case Phase.Body when _chunked is not null:
+                if (_chunked.Step(ref buffer))
+                {
+                    return true;
+                }
+
+                if (!_chunked.IsCompleted)
+                {
+                    return false;
+                }
+
+                _phase = Phase.Trailing;
+                return Step(ref buffer);
             case Phase.Body:
                 var remaining = (_variables.ContentLength ?? 0) - _body.Count;
                 if (remaining > 0)

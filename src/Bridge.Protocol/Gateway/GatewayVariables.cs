@@ -120,6 +120,15 @@ public sealed class GatewayVariables : IDisposable
     /// <summary>HTTP_HOST (with Debian's params: nginx's <c>$host</c>, lower-case and without port).</summary>
     public ReadOnlySpan<byte> Host => WellKnown(WellKnownVariable.HttpHost);
 
+    /// <summary>SERVER_SOFTWARE, e.g. <c>lighttpd/1.4.69</c> (FastCGI front ends send it; nginx's uwsgi_params do not).</summary>
+    public ReadOnlySpan<byte> ServerSoftware => WellKnown(WellKnownVariable.ServerSoftware);
+
+    /// <summary>
+    /// HTTP_TRANSFER_ENCODING, the client's Transfer-Encoding header. nginx leaves it in place after de-chunking a
+    /// body it sends with CONTENT_LENGTH; uWSGI's HTTP router sends it with the chunk framing still on the body.
+    /// </summary>
+    public ReadOnlySpan<byte> TransferEncoding => WellKnown(WellKnownVariable.HttpTransferEncoding);
+
     /// <summary>
     /// True for TLS requests: REQUEST_SCHEME "https" when present (the most precise), else HTTPS set to
     /// "on", "1" or "true" in any case (nginx sends "on" or nothing; other servers send "off", "1").

@@ -20,4 +20,6 @@ internal enum WellKnownVariable
     PathInfo,
     DocumentRoot,
     HttpHost,
+    ServerSoftware,
+    HttpTransferEncoding,
 }

@@ -3,7 +3,7 @@ namespace Bridge.Protocol.Gateway;
 /// <summary>Recognises the names of <see cref="WellKnownVariable"/> from their bytes, without allocating.</summary>
 internal static class WellKnownVariables
 {
-    public const int Count = (int)WellKnownVariable.HttpHost + 1;
+    public const int Count = (int)WellKnownVariable.HttpTransferEncoding + 1;
 
     public static bool TryMatch(ReadOnlySpan<byte> name, out WellKnownVariable variable)
     {
@@ -33,7 +33,10 @@ internal static class WellKnownVariables
                     || Is(name, "CONTENT_LENGTH"u8, WellKnownVariable.ContentLength, out variable)
                     || Is(name, "REQUEST_SCHEME"u8, WellKnownVariable.RequestScheme, out variable);
             case 15:
-                return Is(name, "SERVER_PROTOCOL"u8, WellKnownVariable.ServerProtocol, out variable);
+                return Is(name, "SERVER_PROTOCOL"u8, WellKnownVariable.ServerProtocol, out variable)
+                    || Is(name, "SERVER_SOFTWARE"u8, WellKnownVariable.ServerSoftware, out variable);
+            case 22:
+                return Is(name, "HTTP_TRANSFER_ENCODING"u8, WellKnownVariable.HttpTransferEncoding, out variable);
             default:
                 return false;
         }

@@ -3,7 +3,10 @@ using Bridge.Server.Logging;
 
 namespace Bridge.Server.Connections;
 
-/// <summary>One line per request when Bridge:AccessLog is on (method, target, status, bytes, duration; 499 when aborted).</summary>
+/// <summary>
+/// One line per request when Bridge:AccessLog is on (method, target, status, bytes, duration; 499 when aborted). The
+/// method and target come from the wire: <see cref="LogValue"/> escapes their control characters.
+/// </summary>
 internal static class AccessLog
 {
     public static void Write(ServerContext server, GatewayContext context)
@@ -14,8 +17,8 @@ internal static class AccessLog
         }
 
         server.AccessLogger.AccessLine(
-            context.Request.Method,
-            context.Request.RawTarget,
+            LogValue.Escape(context.Request.Method),
+            LogValue.Escape(context.Request.RawTarget),
             RequestExecution.StatusFor(context),
             context.Writer.BytesWritten,
             server.ElapsedMilliseconds(context.StartTimestamp),

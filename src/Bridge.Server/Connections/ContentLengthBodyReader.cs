@@ -10,7 +10,7 @@ namespace Bridge.Server.Connections;
 /// (no copy). nginx never half-closes, so the body ends by count, not EOF; an EOF before the count is the front
 /// end giving up, reported as an <see cref="IOException"/> and an aborted request, never as a short body.
 /// </summary>
-internal sealed class ContentLengthBodyReader : PipeReader
+internal sealed class ContentLengthBodyReader : UwsgiBodyReader
 {
     private readonly ServerContext _server;
     private PipeReader _input = null!;
@@ -103,8 +103,7 @@ internal sealed class ContentLengthBodyReader : PipeReader
 
     public override void Complete(Exception? exception = null) => _completed = true;
 
-    /// <summary>Reads and drops what the app left unread: closing on unread body bytes makes nginx answer 502.</summary>
-    public async ValueTask<bool> DrainAsync()
+    public override async ValueTask<bool> DrainAsync()
     {
         while (_remaining > 0)
         {

@@ -29,6 +29,7 @@ internal sealed class UwsgiRequestProcessor : IConnectionProcessor, IResponseCha
     private readonly GatewayVariables _variables = new();
     private readonly GatewayContext _context;
     private readonly ContentLengthBodyReader _body;
+    private readonly DechunkingBodyReader _chunkedBody;
     private readonly SemaphoreSlim _lock = new(1, 1);
     private BridgeConnection _connection = null!;
     private PipeWriter _output = null!;
@@ -38,6 +39,7 @@ internal sealed class UwsgiRequestProcessor : IConnectionProcessor, IResponseCha
         _server = server;
         _context = new GatewayContext(server);
         _body = new ContentLengthBodyReader(server);
+        _chunkedBody = new DechunkingBodyReader(server);
     }
 
     /// <summary>False when the app still holds the context (it ran past its deadline): not reusable.</summary>
@@ -48,12 +50,15 @@ internal sealed class UwsgiRequestProcessor : IConnectionProcessor, IResponseCha
         _connection = connection;
         _output = connection.Output;
         var input = connection.Input;
+        bool chunked;
         try
         {
             if (!await ReadHeadAsync(input).ConfigureAwait(false))
             {
                 return;
             }
+
+            chunked = ChunkedBodyReader.IsChunked(_variables); // uWSGI's router: framing left on
         }
         catch (GatewayProtocolException ex)
         {
@@ -72,9 +77,19 @@ internal sealed class UwsgiRequestProcessor : IConnectionProcessor, IResponseCha
             return;
         }
 
-        _body.Reset(input, contentLength, connection, _context);
+        UwsgiBodyReader body = _body;
+        if (chunked)
+        {
+            _chunkedBody.Reset(input, connection, _context);
+            body = _chunkedBody;
+        }
+        else
+        {
+            _body.Reset(input, contentLength, connection, _context);
+        }
+
         connection.BodyStarted();
-        _context.Initialize(GatewayProtocol.Uwsgi, connection.Number, 1, _variables, _body, this);
+        _context.Initialize(GatewayProtocol.Uwsgi, connection.Number, 1, _variables, body, this);
         connection.Requests = this;
         var execution = _context.ExecuteAsync(_server.Application);
         if (!execution.IsCompleted)
@@ -95,7 +110,7 @@ internal sealed class UwsgiRequestProcessor : IConnectionProcessor, IResponseCha
         AccessLog.Write(_server, _context);
         if (!_context.Abandoned && !_context.RequestAborted.IsCancellationRequested)
         {
-            await _body.DrainAsync().ConfigureAwait(false);
+            await body.DrainAsync().ConfigureAwait(false);
         }
     }
 

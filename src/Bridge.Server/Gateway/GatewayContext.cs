@@ -78,6 +78,8 @@ public sealed class GatewayContext
 
     internal long StartTimestamp { get; private set; }
 
+    internal PathBaseRule PathBaseRule => Server.PathBaseRule;
+
     /// <summary>The app ran past its deadline and was answered for; it may still run and hold this context.</summary>
     internal bool Abandoned { get; private set; }
 

@@ -10,8 +10,6 @@ namespace Bridge.Server.Gateway;
 /// </summary>
 public sealed class GatewayRequest
 {
-    private static readonly Encoding StrictUtf8 = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     private readonly GatewayContext _context;
     private GatewayVariables _variables = null!;
     private string? _rawTarget;
@@ -32,8 +30,10 @@ public sealed class GatewayRequest
     public string RawTarget => _rawTarget ??= Latin1(_variables.RequestUri);
 
     /// <summary>
-    /// The request path, percent-decoded as UTF-8 from REQUEST_URI, without the query and without
-    /// <see cref="PathBase"/>. Falls back to PATH_INFO when REQUEST_URI is absent.
+    /// The request path without the query and without <see cref="PathBase"/>, decoded from REQUEST_URI by the one rule
+    /// ASP.NET Core's Path gets too (<see cref="RequestPath.Decode"/>: Kestrel's): percent-decoded as UTF-8 except
+    /// <c>%2F</c>, dot segments removed. Without REQUEST_URI, SCRIPT_NAME + PATH_INFO as the front end decoded them.
+    /// "" only when the request is exactly a configured prefix (as after <c>UsePathBase</c>).
     /// </summary>
     public string Path
     {
@@ -49,9 +49,9 @@ public sealed class GatewayRequest
     }
 
     /// <summary>
-    /// SCRIPT_NAME when it is a proper prefix of the path at a segment boundary (an app mounted under a prefix);
-    /// "" otherwise. nginx's stock fastcgi_params set SCRIPT_NAME to the whole path (PHP's meaning), which is
-    /// therefore not taken as a base.
+    /// Where the app is mounted, by Bridge:PathBase (default <c>auto</c>: SCRIPT_NAME when it is a proper prefix of the
+    /// path at a segment boundary, except from lighttpd, whose SCRIPT_NAME is not a mount point); "" otherwise.
+    /// nginx's stock fastcgi_params set SCRIPT_NAME to the whole path (PHP's meaning), which is therefore never a base.
     /// </summary>
     public string PathBase
     {
@@ -144,18 +144,9 @@ public sealed class GatewayRequest
         var uri = _variables.RequestUri;
         var query = uri.IndexOf((byte)'?');
         var rawPath = query >= 0 ? uri[..query] : uri;
-        var path = rawPath.IsEmpty ? Latin1(_variables.PathInfo) : PercentDecoding.Decode(rawPath, StrictUtf8);
-        var scriptName = _variables.ScriptName.IsEmpty ? "" : PercentDecoding.Decode(_variables.ScriptName, StrictUtf8);
-        if (scriptName.Length > 0 && scriptName.Length < path.Length && scriptName[^1] != '/'
-            && path.StartsWith(scriptName, StringComparison.Ordinal) && path[scriptName.Length] == '/')
-        {
-            _pathBase = scriptName;
-            _path = path[scriptName.Length..];
-            return;
-        }
-
-        _pathBase = "";
-        _path = path.Length == 0 ? "/" : path;
+        var path = !rawPath.IsEmpty ? RequestPath.Decode(rawPath)
+            : RequestPath.FromDecoded(_variables.ScriptName) + RequestPath.FromDecoded(_variables.PathInfo) is { Length: > 0 } joined ? joined : "/";
+        (_pathBase, _path) = _context.PathBaseRule.Split(path, _variables);
     }
 
     private static string Latin1(ReadOnlySpan<byte> bytes) => bytes.IsEmpty ? "" : Encoding.Latin1.GetString(bytes);

@@ -128,7 +128,12 @@ internal static class RequestExecution
         }
         else if (exception is RequestRejectedException rejected)
         {
-            logger.RequestRejected(context.TraceIdentifier, rejected.StatusCode, rejected.Message);
+            logger.RequestRejected(context.TraceIdentifier, rejected.StatusCode, LogValue.Escape(rejected.Message));
+        }
+        else if (exception is RequestBodyTooLargeException tooLarge)
+        {
+            // The client's fault, found while the app read a body without CONTENT_LENGTH: not an app failure.
+            logger.RequestRejected(context.TraceIdentifier, 413, tooLarge.Message);
         }
         else
         {
@@ -161,8 +166,9 @@ internal static class RequestExecution
         }
         catch (Exception ex)
         {
-            // The error answer itself failed (the connection is gone, or an OnStarting callback threw again).
-            server.ConnectionLogger.ResponseWriteFailed(context.ConnectionId, ex.Message);
+            // The error answer itself failed (the connection is gone, or an OnStarting callback threw again: then
+            // the message is the app's).
+            server.ConnectionLogger.ResponseWriteFailed(context.ConnectionId, LogValue.Escape(ex.Message));
         }
     }
 

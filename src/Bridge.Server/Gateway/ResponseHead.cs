@@ -88,7 +88,7 @@ internal static class ResponseHead
         {
             if (!header.IsValid)
             {
-                context.Server.ApplicationLogger.InvalidResponseHeader(context.TraceIdentifier, header.Name);
+                context.Server.ApplicationLogger.InvalidResponseHeader(context.TraceIdentifier, LogValue.Escape(header.Name)); // the app's name, CR/LF included
                 return false;
             }
         }

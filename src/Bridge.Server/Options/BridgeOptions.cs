@@ -19,6 +19,15 @@ public sealed class BridgeOptions
     /// </summary>
     public IList<string> AllowedFrontEnds { get; } = new List<string>();
 
+    /// <summary>
+    /// Where PathBase comes from: <c>auto</c>, <c>ScriptName</c>, <c>none</c>, or a fixed prefix such as <c>/app</c> (as
+    /// ASP.NET Core's <c>UsePathBase</c>). Defaults to <c>auto</c>: SCRIPT_NAME when it is a mount point (a proper
+    /// prefix of the path at a segment boundary: nginx's <c>uwsgi_param SCRIPT_NAME /app</c>, Apache's
+    /// <c>ProxyPass /app</c>), except from lighttpd, whose SCRIPT_NAME is the path's first segment after its mount,
+    /// not a mount point (WSGI servers met the same: Werkzeug's lighttpd fixer, lighttpd's fix-root-scriptname).
+    /// </summary>
+    public string PathBase { get; set; } = "auto";
+
     /// <summary>Log one line per request (method, target, status, bytes, duration). Defaults to true.</summary>
     public bool AccessLog { get; set; } = true;
 }

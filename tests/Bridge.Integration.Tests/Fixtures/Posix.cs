@@ -5,6 +5,7 @@ namespace Bridge.Integration.Tests.Fixtures;
 /// <summary>The libc calls .NET lacks: send a signal to one PID (Process.Kill only sends SIGKILL), who we are, chgrp.</summary>
 internal static partial class Posix
 {
+    public const int SigInt = 2;    // uWSGI master: stop (its SIGTERM means reload)
     public const int SigQuit = 3;   // nginx: graceful shutdown
     public const int SigTerm = 15;  // Bridge: drain and exit 0
     private const int NoSuchProcess = 3; // ESRCH
