@@ -60,14 +60,14 @@ internal static class RunOptionsParser
 
             if (!arg.StartsWith("--", StringComparison.Ordinal))
             {
-                throw new RunOptionsException($"Unexpected argument '{arg}': put the app command after --, e.g. bridge run --listen unix:/run/app.sock -- dotnet App.dll.");
+                throw new RunOptionsException($"Unexpected argument '{arg}': put the app command after --, e.g. dotnet-bridge run --listen unix:/run/app.sock -- dotnet App.dll.");
             }
 
             var equals = arg.IndexOf('=', StringComparison.Ordinal);
             var name = equals > 0 ? arg[2..equals] : arg[2..];
             if (name != ConfigOption && !Names.Contains(name))
             {
-                throw new RunOptionsException($"Unknown option --{name} (bridge --help lists the options).");
+                throw new RunOptionsException($"Unknown option --{name} (dotnet-bridge --help lists the options).");
             }
 
             var value = equals > 0 ? arg[(equals + 1)..] : i + 1 < args.Count ? args[++i] : throw new RunOptionsException($"--{name} needs a value.");
@@ -157,7 +157,7 @@ internal static class RunOptionsParser
 
         if (command.Count == 0)
         {
-            throw new RunOptionsException("No app command: bridge run [options] -- <app command...>, e.g. -- dotnet App.dll.");
+            throw new RunOptionsException("No app command: dotnet-bridge run [options] -- <app command...>, e.g. -- dotnet App.dll.");
         }
 
         var defaults = new RunOptions();

@@ -69,7 +69,7 @@ public sealed class BridgeServer : IAsyncDisposable
             listener.Start();
         }
 
-        // Under `bridge run`: tell the supervisor this worker accepts, then report its counters.
+        // Under `dotnet-bridge run`: tell the supervisor this worker accepts, then report its counters.
         _agent = SupervisorAgent.Start(_server.Statistics, _server.Time);
     }
 

@@ -37,7 +37,7 @@ internal sealed class ServerContext
         Statistics = new ServerStatistics(time);
     }
 
-    /// <summary>Request counters, reported to a supervisor (<c>bridge run</c>) once a second.</summary>
+    /// <summary>Request counters, reported to a supervisor (<c>dotnet-bridge run</c>) once a second.</summary>
     public ServerStatistics Statistics { get; }
 
     public BridgeOptions Options { get; }

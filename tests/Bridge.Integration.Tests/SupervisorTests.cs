@@ -14,11 +14,11 @@ namespace Bridge.Integration.Tests;
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class SupervisorTestsDefinition
 {
-    public const string Name = "bridge run (serial)";
+    public const string Name = "dotnet-bridge run (serial)";
 }
 
 /// <summary>
-/// <c>bridge run [options] -- dotnet Echo.dll</c> behind a real nginx (uwsgi_pass): the Echo contract, SIGTERM,
+/// <c>dotnet-bridge run [options] -- dotnet Echo.dll</c> behind a real nginx (uwsgi_pass): the Echo contract, SIGTERM,
 /// SIGHUP reloads and SIGKILLed workers under load, recycling and the stats endpoint (src/Bridge.Cli/SUPERVISOR-PROTOCOL.md).
 /// </summary>
 [Collection(SupervisorTestsDefinition.Name)]
@@ -75,7 +75,7 @@ public sealed partial class SupervisorTests(ITestOutputHelper output)
         using var response = await delayed;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("ok\n", await response.Content.ReadAsStringAsync());
-        Assert.True(await supervisor.WaitForExitAsync(ExitTimeout), "bridge run did not exit after SIGTERM.\n" + supervisor.Log);
+        Assert.True(await supervisor.WaitForExitAsync(ExitTimeout), "dotnet-bridge run did not exit after SIGTERM.\n" + supervisor.Log);
         Assert.True(supervisor.ExitCode == 0, $"exit code {supervisor.ExitCode}\n{supervisor.Log}");
         Assert.False(File.Exists(supervisor.SocketPath), "the socket file is still there");
         Assert.False(File.Exists(supervisor.StatsPath), "the stats socket file is still there");
@@ -168,7 +168,7 @@ public sealed partial class SupervisorTests(ITestOutputHelper output)
             Assert.Equal("ok\n", await response.Content.ReadAsStringAsync());
         }
 
-        Assert.True(await supervisor.WaitForExitAsync(ExitTimeout), "bridge run did not exit after SIGTERM.\n" + supervisor.Log);
+        Assert.True(await supervisor.WaitForExitAsync(ExitTimeout), "dotnet-bridge run did not exit after SIGTERM.\n" + supervisor.Log);
         output.WriteLine($"exited {clock.Elapsed.TotalSeconds:0.0} s after SIGTERM (stats saw all 4 in flight: {inFlight})");
         Assert.True(supervisor.ExitCode == 0, $"exit code {supervisor.ExitCode}\n{supervisor.Log}");
         Assert.False(File.Exists(supervisor.SocketPath), "the socket file is still there");

@@ -7,7 +7,7 @@ using Bridge.Server.Metrics;
 namespace Bridge.Server.Hosting;
 
 /// <summary>
-/// The worker's side of <c>bridge run</c> (src/Bridge.Cli/SUPERVISOR-PROTOCOL.md): when
+/// The worker's side of <c>dotnet-bridge run</c> (src/Bridge.Cli/SUPERVISOR-PROTOCOL.md): when
 /// <c>BRIDGE_SUPERVISOR_SOCKET</c> is set, one JSON datagram <c>ready</c> once the listeners accept, <c>stats</c>
 /// every second, <c>stopping</c> when the graceful stop begins. Datagrams are fire-and-forget: a supervisor that
 /// is gone or slow never blocks or fails the worker.

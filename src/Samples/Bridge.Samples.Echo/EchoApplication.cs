@@ -174,7 +174,7 @@ internal sealed class EchoApplication : IGatewayApplication
         await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
-    // Which process answered: under `bridge run`, the worker slot and generation the supervisor gave it.
+    // Which process answered: under `dotnet-bridge run`, the worker slot and generation the supervisor gave it.
     private static async Task WorkerAsync(GatewayContext context)
     {
         context.Response.Headers.Add("Content-Type", "application/json");
