@@ -1,3 +1,4 @@
+using Bridge.Hosting;
 using Bridge.Server;
 using Bridge.Server.Options;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -30,10 +31,10 @@ internal sealed class BridgeAspNetCoreServer : IServer
 
     public IFeatureCollection Features { get; } = new FeatureCollection();
 
-    public async Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
-        where TContext : notnull
+    public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
+        where TContext : notnull => StartFailure.RunAsync(async () =>
     {
-        var options = _options.Value;
+        var options = _options.Value; // validated here: a problem is a BridgeStartException (exit code 1 when unhandled)
         var adapter = new HttpApplicationAdapter<TContext>(application, options.Limits.MaxRequestBodySize);
         _server = new BridgeServer(options, adapter, _loggerFactory, _timeProvider);
         await _server.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -42,7 +43,7 @@ internal sealed class BridgeAspNetCoreServer : IServer
         {
             _addresses.Addresses.Add(address);
         }
-    }
+    });
 
     public Task StopAsync(CancellationToken cancellationToken) => _server?.StopAsync(cancellationToken) ?? Task.CompletedTask;
 

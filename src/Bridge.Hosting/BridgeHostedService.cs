@@ -19,11 +19,11 @@ internal sealed class BridgeHostedService(
 {
     private BridgeServer? _server;
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken) => StartFailure.RunAsync(() =>
     {
         _server = new BridgeServer(options.Value, application, loggerFactory, timeProvider);
         return _server.StartAsync(cancellationToken);
-    }
+    });
 
     public Task StopAsync(CancellationToken cancellationToken) => _server?.StopAsync(cancellationToken) ?? Task.CompletedTask;
 

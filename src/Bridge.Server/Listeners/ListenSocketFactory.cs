@@ -56,7 +56,12 @@ internal static class ListenSocketFactory
                 catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
                 {
                     socket.Dispose();
-                    throw new IOException($"Cannot listen on {address.Text}: the address is already in use by another process.", ex);
+                    throw new IOException($"Cannot listen on {address.Text}: the address is already in use by another process. Stop it or choose another port.", ex);
+                }
+                catch (SocketException ex)
+                {
+                    socket.Dispose();
+                    throw new IOException($"Cannot listen on {address.Text}: {ex.Message}.", ex); // .NET's message names no address
                 }
                 catch
                 {
@@ -91,7 +96,7 @@ internal static class ListenSocketFactory
         var directory = System.IO.Path.GetDirectoryName(path);
         if (directory is not null && !Directory.Exists(directory))
         {
-            throw new IOException($"Cannot create the socket {path}: the directory {directory} does not exist (with systemd, RuntimeDirectory= creates it under /run).");
+            throw new IOException($"Cannot create the socket {path}: the directory {directory} does not exist. Create it first (with systemd, RuntimeDirectory=NAME creates /run/NAME for the service).");
         }
 
         switch (UnixFileSystem.IsSocket(path))

@@ -68,9 +68,12 @@ internal static partial class UnixFileSystem
 
         if (bind(fd, address, 2 + length + 1) != 0)
         {
+            const int PermissionDenied = 13; // EACCES: no write (or search) permission on the directory
             var errno = Marshal.GetLastPInvokeError();
             _ = close(fd);
-            throw new IOException($"Cannot bind the socket {path}: {Marshal.GetPInvokeErrorMessage(errno)}.");
+            throw new IOException(errno == PermissionDenied
+                ? $"Cannot create the socket {path}: user {Environment.UserName} may not write to {System.IO.Path.GetDirectoryName(path)}. Choose a directory that user owns, or give it write permission there (with systemd, RuntimeDirectory= makes /run/NAME for the service's user)."
+                : $"Cannot bind the socket {path}: {Marshal.GetPInvokeErrorMessage(errno)}.");
         }
 
         return new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(fd, ownsHandle: true));
@@ -95,7 +98,7 @@ internal static partial class UnixFileSystem
         }
 
         var entry = getpwnam(owner);
-        return entry == 0 ? throw new InvalidOperationException($"No user named '{owner}'.") : Marshal.ReadInt32(entry, PasswdUidOffset);
+        return entry == 0 ? throw new IOException($"No user named '{owner}' on this machine (getent passwd lists them).") : Marshal.ReadInt32(entry, PasswdUidOffset);
     }
 
     public static int ResolveGroup(string group)
@@ -106,7 +109,7 @@ internal static partial class UnixFileSystem
         }
 
         var entry = getgrnam(group);
-        return entry == 0 ? throw new InvalidOperationException($"No group named '{group}'.") : Marshal.ReadInt32(entry, GroupGidOffset);
+        return entry == 0 ? throw new IOException($"No group named '{group}' on this machine (getent group lists them; nginx's workers run as www-data on Debian).") : Marshal.ReadInt32(entry, GroupGidOffset);
     }
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
