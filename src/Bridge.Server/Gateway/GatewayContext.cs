@@ -32,6 +32,7 @@ public sealed class GatewayContext
     private string? _connectionId;
     private TaskCompletionSource? _deadlineReached;
     private bool _deadlineExpired;
+    private bool _frontEndGone; // a flush found the connection closed
     private int _statisticsSlot;
 
     internal GatewayContext(ServerContext server)
@@ -92,6 +93,7 @@ public sealed class GatewayContext
         _channel = channel;
         _responseClosed = false;
         _completedAtLength = false;
+        _frontEndGone = false;
         _suppressBody = false;
         Request.Reset(variables, body);
         Response.Reset();
@@ -234,7 +236,9 @@ public sealed class GatewayContext
                 _completedAtLength = true;
             }
 
-            return await _channel.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var result = await _channel.FlushAsync(cancellationToken).ConfigureAwait(false);
+            _frontEndGone |= result.IsCompleted;
+            return result;
         }
         finally
         {
@@ -314,7 +318,15 @@ public sealed class GatewayContext
             }
             else if (Response.ContentLength is { } declared && !_suppressBody && Writer.BytesWritten < declared)
             {
-                _server.ApplicationLogger.ContentLengthMismatch(TraceIdentifier, Writer.BytesWritten, declared);
+                if (FrontEndLeft)
+                {
+                    _server.ApplicationLogger.ResponseCutByFrontEnd(TraceIdentifier, Writer.BytesWritten, declared);
+                }
+                else
+                {
+                    _server.ApplicationLogger.ContentLengthMismatch(TraceIdentifier, Writer.BytesWritten, declared);
+                }
+
                 _responseClosed = true;
                 _channel.Abort("The response ended before its Content-Length.");
                 return;
@@ -335,7 +347,7 @@ public sealed class GatewayContext
     {
         // Once the request is aborted (the front end left, or ABORT_REQUEST), whatever the app throws is a
         // consequence, and there is no one to answer: the response just ends.
-        var aborted = RequestAborted.IsCancellationRequested && !_deadlineExpired;
+        var aborted = FrontEndLeft;
         if (aborted)
         {
             _server.ApplicationLogger.RequestCancelled(TraceIdentifier);
@@ -376,6 +388,9 @@ public sealed class GatewayContext
         });
         await CompleteSafelyAsync().ConfigureAwait(false);
     }
+
+    // The request ended from outside, not by the app's fault: the front end left (or ABORT_REQUEST, or Abort()).
+    private bool FrontEndLeft => (RequestAborted.IsCancellationRequested || _frontEndGone) && !_deadlineExpired;
 
     private async Task OnTimedOutAsync(Task application)
     {
