@@ -61,6 +61,7 @@ public static class BridgeHostingExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BridgeOptions>, BridgeOptionsValidator>());
+        WorkerLogFormatter.Register(services, Environment.GetEnvironmentVariable(WorkerLogFormatter.WorkerIdVariable)); // under dotnet-bridge run
         services.TryAddSingleton(TimeProvider.System);
         return services;
     }

@@ -29,6 +29,22 @@ public sealed partial class SupervisorTests(ITestOutputHelper output)
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(20);
 
     [Fact]
+    public async Task Each_worker_s_log_lines_say_which_worker_wrote_them()
+    {
+        await using var stack = await SupervisedEcho.StartAsync(2);
+        var supervisor = stack.Supervisor;
+        var stats = await supervisor.ReadStatsAsync();
+
+        foreach (var worker in stats.Workers)
+        {
+            var line = $"[worker {worker.Id} pid {worker.Pid}] info: Bridge.Server.Hosting[401]"; // "Listening on fd:..."
+            Assert.True(
+                await Eventually.TrueAsync(() => supervisor.Log.Contains(line, StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+                $"No \"{line}\" in the output:\n{supervisor.Log}");
+        }
+    }
+
+    [Fact]
     public async Task Echo_under_the_supervisor_keeps_its_contract_and_SIGTERM_finishes_the_request_in_flight_then_exits_0_and_removes_the_socket()
     {
         await using var stack = await SupervisedEcho.StartAsync(2);
