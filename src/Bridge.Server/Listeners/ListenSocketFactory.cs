@@ -30,6 +30,11 @@ internal static class ListenSocketFactory
                 {
                     ApplyPermissions(address.Path!, options);
                     unix.Listen(options.Backlog);
+                    if (SocketAccess.Problem(address.Path!) is { } problem)
+                    {
+                        logger.SocketClosedToNginx(problem);
+                    }
+
                     return unix;
                 }
                 catch

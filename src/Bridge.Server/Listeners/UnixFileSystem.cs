@@ -79,6 +79,20 @@ internal static partial class UnixFileSystem
         return new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(fd, ownsHandle: true));
     }
 
+    /// <summary>The file's owner and group ids; null if there is no file at <paramref name="path"/>.</summary>
+    public static unsafe (int Uid, int Gid)? Owner(string path)
+    {
+        var buffer = stackalloc byte[StatBufferSize];
+        if (lstat(path, buffer) != 0)
+        {
+            return null;
+        }
+
+        // st_uid and st_gid follow st_mode: at 28 on x86-64 (after st_nlink), at 24 on arm64 (after st_nlink).
+        var offset = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 28 : 24;
+        return (*(int*)(buffer + offset), *(int*)(buffer + offset + 4));
+    }
+
     /// <summary>Sets owner and/or group (null leaves either as it is).</summary>
     public static void ChangeOwner(string path, string? owner, string? group)
     {

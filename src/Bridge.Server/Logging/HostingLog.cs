@@ -22,6 +22,9 @@ internal static partial class HostingLog
     [LoggerMessage(407, LogLevel.Warning, "Left the socket file {Path} in place: it is no longer the socket this server created (another server now listens there).")]
     public static partial void SocketReplaced(this ILogger logger, string path);
 
+    [LoggerMessage(408, LogLevel.Warning, "{Problem}")]
+    public static partial void SocketClosedToNginx(this ILogger logger, string problem);
+
     [LoggerMessage(406, LogLevel.Information, "Stopped.")]
     public static partial void Stopped(this ILogger logger);
 }
