@@ -36,8 +36,7 @@ public sealed partial class ShippedConfigTests
         var protocol = text.Contains("uwsgi_pass", StringComparison.Ordinal) ? "uwsgi"
             : text.Contains("fastcgi_pass", StringComparison.Ordinal) ? "fastcgi"
             : throw new InvalidOperationException($"nginx/{config} has neither uwsgi_pass nor fastcgi_pass.");
-        var site = Localize(config, text);
-        var template = (await File.ReadAllTextAsync(Repository.NginxTemplate("shipped.conf.template"))).Replace(Placeholder, site, StringComparison.Ordinal);
+        var template = await TemplateAroundAsync(config);
 
         var folder = TempDirectory.Create("bridge-shipped-");
         try
@@ -62,6 +61,16 @@ public sealed partial class ShippedConfigTests
         {
             TempDirectory.Delete(folder);
         }
+    }
+
+    /// <summary>
+    /// nginx/templates/shipped.conf.template around nginx/<paramref name="config"/>, for LocalNginxProcess: the
+    /// site listens on <c>{{SITE_PORT}}</c> and passes to <c>{{APP_SOCKET}}</c>.
+    /// </summary>
+    internal static async Task<string> TemplateAroundAsync(string config)
+    {
+        var site = Localize(config, await File.ReadAllTextAsync(Path.Combine(Repository.Root, "nginx", config)));
+        return (await File.ReadAllTextAsync(Repository.NginxTemplate("shipped.conf.template"))).Replace(Placeholder, site, StringComparison.Ordinal);
     }
 
     // The shipped text with the three machine-specific names replaced; each must be found, so a config whose shape
