@@ -7,7 +7,7 @@ using Bridge.Server.Gateway;
 
 namespace Bridge.Samples.Echo;
 
-/// <summary>The Echo routes (shared/echo-app.md). HEAD is answered as GET; Bridge drops the body.</summary>
+/// <summary>The Echo routes (README.md beside this file). HEAD is answered as GET; Bridge drops the body.</summary>
 internal sealed class EchoApplication : IGatewayApplication
 {
     private static readonly byte[] Hello = "hello world\n"u8.ToArray();
