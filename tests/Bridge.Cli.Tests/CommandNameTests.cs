@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Reflection;
 using System.Xml.Linq;
+using Bridge.Testing;
 
 namespace Bridge.Cli.Tests;
 
@@ -132,7 +133,7 @@ public sealed class CommandNameTests(CommandNameTests.PackedTool tool) : IClassF
         {
             File.SetUnixFileMode(Folder, (UnixFileMode)Convert.ToInt32("755", 8)); // the unprivileged user reaches the install
             var configuration = typeof(PackedTool).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
-            var project = Path.Combine(RepositoryRoot(), "src", "Bridge.Cli", "Bridge.Cli.csproj");
+            var project = Path.Combine(VectorFiles.Root, "..", "..", "src", "Bridge.Cli", "Bridge.Cli.csproj"); // protocol-spec/vectors: two below the root
             var artifacts = Path.Combine(Folder, "artifacts");
             var (exitCode, output) = await RunAsync("dotnet", ["pack", project, "-c", configuration, "--no-build", "-o", artifacts]);
             if (exitCode != 0)
@@ -147,19 +148,6 @@ public sealed class CommandNameTests(CommandNameTests.PackedTool tool) : IClassF
         {
             Directory.Delete(Folder, recursive: true);
             return Task.CompletedTask;
-        }
-
-        private static string RepositoryRoot()
-        {
-            for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            {
-                if (File.Exists(Path.Combine(directory.FullName, "Bridge.sln")))
-                {
-                    return directory.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("No Bridge.sln above " + AppContext.BaseDirectory);
         }
     }
 }

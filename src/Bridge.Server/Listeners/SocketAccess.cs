@@ -12,8 +12,6 @@ internal static partial class SocketAccess
 {
     private static readonly string[] WorkerUsers = ["www-data", "nginx", "http"];
     private const string FallbackUser = "nobody";
-    private const int PasswdUidOffset = 16; // struct passwd { char *pw_name; char *pw_passwd; uid_t pw_uid; gid_t pw_gid; ... }
-    private const int PasswdGidOffset = 20;
     private const int MaxGroups = 256;
 
     /// <summary>
@@ -59,14 +57,12 @@ internal static partial class SocketAccess
 
     private static (string Name, int Uid, int Gid, int[] Groups)? Lookup(string name)
     {
-        var entry = getpwnam(name);
-        if (entry == 0)
+        if (UnixFileSystem.FindUser(name) is not { } user)
         {
             return null;
         }
 
-        var uid = Marshal.ReadInt32(entry, PasswdUidOffset);
-        var gid = Marshal.ReadInt32(entry, PasswdGidOffset);
+        var (uid, gid) = user;
         var groups = new int[MaxGroups];
         var count = MaxGroups;
         return getgrouplist(name, gid, groups, ref count) < 0 ? (name, uid, gid, [gid]) : (name, uid, gid, groups[..count]);
@@ -79,9 +75,6 @@ internal static partial class SocketAccess
     private static string GroupName(int gid) => getgrgid(gid) is var entry and not 0 && Marshal.PtrToStringUTF8(Marshal.ReadIntPtr(entry)) is { } name
         ? name
         : gid.ToString(CultureInfo.InvariantCulture);
-
-    [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint getpwnam(string name);
 
     [LibraryImport("libc")]
     private static partial nint getpwuid(int uid);

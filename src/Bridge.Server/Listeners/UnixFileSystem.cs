@@ -104,6 +104,13 @@ internal static partial class UnixFileSystem
         }
     }
 
+    /// <summary>The user's id and primary group id; null if there is no such user.</summary>
+    public static (int Uid, int Gid)? FindUser(string name)
+    {
+        var entry = getpwnam(name);
+        return entry == 0 ? null : (Marshal.ReadInt32(entry, PasswdUidOffset), Marshal.ReadInt32(entry, PasswdUidOffset + sizeof(int)));
+    }
+
     public static int ResolveUser(string owner)
     {
         if (int.TryParse(owner, out var uid))
