@@ -1,5 +1,4 @@
 using Bridge.Hosting;
-using Bridge.Server;
 using Bridge.Server.Options;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -19,8 +18,7 @@ internal sealed class BridgeAspNetCoreServer : IServer
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _timeProvider;
     private readonly ServerAddressesFeature _addresses = new();
-    private BridgeServer? _server;
-    private SupervisorAgent? _agent;
+    private BridgeServerRunner? _runner;
 
     public BridgeAspNetCoreServer(IOptions<BridgeOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
@@ -35,34 +33,20 @@ internal sealed class BridgeAspNetCoreServer : IServer
     public async Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
         where TContext : notnull
     {
-        var options = _options.Value;
-        var adapter = new HttpApplicationAdapter<TContext>(application, options.Limits.MaxRequestBodySize);
-        _server = new BridgeServer(options, adapter, _loggerFactory, _timeProvider);
-        await _server.StartAsync(cancellationToken).ConfigureAwait(false);
+        // The options are validated as the runner starts: a problem is a BridgeStartException (exit code 1 when unhandled).
+        _runner = new BridgeServerRunner(
+            _options, options => new HttpApplicationAdapter<TContext>(application, options.Limits.MaxRequestBodySize), _loggerFactory, _timeProvider);
+        await _runner.StartAsync(cancellationToken).ConfigureAwait(false);
         _addresses.Addresses.Clear();
-        foreach (var address in _server.Addresses)
+        foreach (var address in _runner.Server!.Addresses)
         {
             _addresses.Addresses.Add(address);
         }
-
-        _agent = SupervisorAgent.Start(_server, _timeProvider); // under `bridge run`: this worker accepts now
     }
 
-    public async Task StopAsync(CancellationToken cancellationToken)
-    {
-        if (_agent is { } agent)
-        {
-            agent.Stopping();
-            await agent.DisposeAsync().ConfigureAwait(false);
-        }
+    public Task StopAsync(CancellationToken cancellationToken) => _runner?.StopAsync(cancellationToken) ?? Task.CompletedTask;
 
-        if (_server is not null)
-        {
-            await _server.StopAsync(cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    public void Dispose() => _server?.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Dispose() => _runner?.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     private sealed class ServerAddressesFeature : IServerAddressesFeature
     {

@@ -4,9 +4,12 @@ using Microsoft.Extensions.Logging;
 
 namespace Bridge.Cli;
 
-/// <summary>Dispatches <c>bridge</c> sub-commands. Exit codes: 0 ok, 1 the run failed, 2 a usage error.</summary>
+/// <summary>Dispatches <c>dotnet-bridge</c> sub-commands. Exit codes: 0 ok, 1 the run failed, 2 a usage error.</summary>
 internal static class CliCommand
 {
+    /// <summary>The command's name: the tool's ToolCommandName, used in every message it prints.</summary>
+    public const string Name = "dotnet-bridge";
+
     private const int Failed = 1;
     private const int UsageError = 2;
 
@@ -26,7 +29,7 @@ internal static class CliCommand
 
         if (args[0] != "run")
         {
-            await Console.Error.WriteLineAsync($"bridge: unknown command '{args[0]}' (bridge --help lists the usage).");
+            await Console.Error.WriteLineAsync($"{Name}: unknown command '{args[0]}' ({Name} --help lists the usage).");
             return UsageError;
         }
 
@@ -37,7 +40,7 @@ internal static class CliCommand
         }
         catch (RunOptionsException ex)
         {
-            await Console.Error.WriteLineAsync("bridge: " + ex.Message);
+            await Console.Error.WriteLineAsync(Name + ": " + ex.Message);
             return UsageError;
         }
 
@@ -58,12 +61,12 @@ internal static class CliCommand
         }
         catch (RunOptionsException ex)
         {
-            await Console.Error.WriteLineAsync("bridge: " + ex.Message);
+            await Console.Error.WriteLineAsync(Name + ": " + ex.Message);
             return UsageError;
         }
         catch (Exception ex) when (ex is IOException or SocketException or UnauthorizedAccessException or InvalidOperationException or FormatException)
         {
-            await Console.Error.WriteLineAsync("bridge: " + ex.Message);
+            await Console.Error.WriteLineAsync(Name + ": " + ex.Message);
             return Failed;
         }
     }

@@ -28,7 +28,7 @@ internal sealed class ControlChannel : IDisposable
     {
         if (OperatingSystem.IsWindows())
         {
-            throw new PlatformNotSupportedException("bridge run needs Linux.");
+            throw new PlatformNotSupportedException("dotnet-bridge run needs Linux.");
         }
 
         var directory = Directory.CreateTempSubdirectory("bridge-");

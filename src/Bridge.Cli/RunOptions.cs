@@ -2,7 +2,7 @@ using Bridge.Server.Options;
 
 namespace Bridge.Cli;
 
-/// <summary>The settings of <c>bridge run</c>, read once at start (command line over environment over file).</summary>
+/// <summary>The settings of <c>dotnet-bridge run</c>, read once at start (command line over environment over file).</summary>
 internal sealed record RunOptions
 {
     /// <summary>Listener addresses; empty only under systemd socket activation.</summary>

@@ -1,4 +1,4 @@
 namespace Bridge.Cli;
 
-/// <summary>The command line, environment or config file of <c>bridge run</c> is wrong; the message says how.</summary>
+/// <summary>The command line, environment or config file of <c>dotnet-bridge run</c> is wrong; the message says how.</summary>
 internal sealed class RunOptionsException(string message) : Exception(message);

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using System.Text.Json;
+using Bridge.Hosting;
 using Bridge.Server.Listeners;
 using Bridge.Server.Options;
 
@@ -60,14 +61,14 @@ internal static class RunOptionsParser
 
             if (!arg.StartsWith("--", StringComparison.Ordinal))
             {
-                throw new RunOptionsException($"Unexpected argument '{arg}': put the app command after --, e.g. bridge run --listen unix:/run/app.sock -- dotnet App.dll.");
+                throw new RunOptionsException($"Unexpected argument '{arg}': put the app command after --, e.g. dotnet-bridge run --listen unix:/run/app.sock -- dotnet App.dll.");
             }
 
             var equals = arg.IndexOf('=', StringComparison.Ordinal);
             var name = equals > 0 ? arg[2..equals] : arg[2..];
             if (name != ConfigOption && !Names.Contains(name))
             {
-                throw new RunOptionsException($"Unknown option --{name} (bridge --help lists the options).");
+                throw new RunOptionsException($"Unknown option --{name}{OptionNames.Suggestion(name, [.. Names, ConfigOption], "--")} (dotnet-bridge --help lists the options).");
             }
 
             var value = equals > 0 ? arg[(equals + 1)..] : i + 1 < args.Count ? args[++i] : throw new RunOptionsException($"--{name} needs a value.");
@@ -112,7 +113,7 @@ internal static class RunOptionsParser
             {
                 if (!Names.Contains(property.Name))
                 {
-                    throw new RunOptionsException($"Unknown key \"{property.Name}\" in the config file {path} (keys are the option names, e.g. \"max-requests\").");
+                    throw new RunOptionsException($"Unknown key \"{property.Name}\" in the config file {path}{OptionNames.Suggestion(property.Name, Names)} (keys are the option names, e.g. \"max-requests\").");
                 }
 
                 values[property.Name] = property.Value.ValueKind == JsonValueKind.Array
@@ -157,7 +158,7 @@ internal static class RunOptionsParser
 
         if (command.Count == 0)
         {
-            throw new RunOptionsException("No app command: bridge run [options] -- <app command...>, e.g. -- dotnet App.dll.");
+            throw new RunOptionsException("No app command: dotnet-bridge run [options] -- <app command...>, e.g. -- dotnet App.dll.");
         }
 
         var defaults = new RunOptions();

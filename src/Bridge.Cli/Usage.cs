@@ -1,10 +1,10 @@
 namespace Bridge.Cli;
 
-/// <summary>The text of <c>bridge --help</c>.</summary>
+/// <summary>The text of <c>dotnet-bridge --help</c>.</summary>
 internal static class Usage
 {
     public const string Text = """
-        Usage: bridge run [options] -- <app command...>
+        Usage: dotnet-bridge run [options] -- <app command...>
 
         Binds the listening sockets once, starts N workers of the app command that inherit them
         (Bridge__Listeners__i__Address=fd:N), and supervises them.
@@ -30,6 +30,6 @@ internal static class Usage
         Signals: SIGHUP reloads (new workers, then the old ones stop); SIGTERM and SIGINT stop gracefully.
 
         Example:
-          bridge run --listen unix:/run/app/app.sock --protocol uwsgi --workers 4 -- dotnet App.dll
+          dotnet-bridge run --listen unix:/run/app/app.sock --protocol uwsgi --workers 4 -- dotnet App.dll
         """;
 }

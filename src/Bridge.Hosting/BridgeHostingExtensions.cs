@@ -12,7 +12,8 @@ public static class BridgeHostingExtensions
 {
     /// <summary>
     /// Adds the Bridge server as a hosted service, its options bound from the <c>Bridge</c> configuration section
-    /// (appsettings.json, environment <c>Bridge__...</c>, command line) and validated at start. The application
+    /// (appsettings.json, environment <c>Bridge__...</c>, command line) and validated at start: a problem there or
+    /// with a listener stops the start with a <see cref="BridgeStartException"/> (exit code 1 when unhandled). The application
     /// is the <see cref="IGatewayApplication"/> registered in DI.
     /// </summary>
     public static IServiceCollection AddBridge(this IServiceCollection services, Action<BridgeOptions>? configure = null)
@@ -51,7 +52,9 @@ public static class BridgeHostingExtensions
     /// </summary>
     public static IServiceCollection AddBridgeOptions(this IServiceCollection services, Action<BridgeOptions>? configure)
     {
-        services.AddOptions<BridgeOptions>().BindConfiguration(BridgeOptions.SectionName).ValidateOnStart();
+        // Validated when Bridge starts (StartFailure.RunAsync), not by ValidateOnStart: a failure is then one
+        // BridgeStartException, logged once by the host, and exit code 1 rather than a crash.
+        services.AddOptions<BridgeOptions>().BindConfiguration(BridgeOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<BridgeOptions>, BridgeShorthandConfiguration>());
         if (configure is not null)
         {
@@ -59,6 +62,7 @@ public static class BridgeHostingExtensions
         }
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BridgeOptions>, BridgeOptionsValidator>());
+        WorkerLogFormatter.Register(services, Environment.GetEnvironmentVariable(WorkerLogFormatter.WorkerIdVariable)); // under dotnet-bridge run
         services.TryAddSingleton(TimeProvider.System);
         return services;
     }

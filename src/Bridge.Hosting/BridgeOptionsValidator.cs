@@ -1,12 +1,16 @@
 using Bridge.Server.Gateway;
 using Bridge.Server.Listeners;
 using Bridge.Server.Options;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Hosting;
 
-/// <summary>Checks the whole configuration at start and reports every problem at once, each naming its key.</summary>
-internal sealed class BridgeOptionsValidator : IValidateOptions<BridgeOptions>
+/// <summary>
+/// Checks the whole configuration at start and reports every problem at once, each naming its key; with the app's
+/// configuration, also the keys and short options that look meant for Bridge but are unknown.
+/// </summary>
+internal sealed class BridgeOptionsValidator(IConfiguration? configuration = null) : IValidateOptions<BridgeOptions>
 {
     public ValidateOptionsResult Validate(string? name, BridgeOptions options)
     {
@@ -32,6 +36,11 @@ internal sealed class BridgeOptionsValidator : IValidateOptions<BridgeOptions>
         if (!FrontEndAllowList.TryCreate(options.AllowedFrontEnds, Environment.GetEnvironmentVariable(FrontEndAllowList.EnvironmentVariable), out _, out var errors))
         {
             failures.AddRange(errors.Select(e => "Bridge:AllowedFrontEnds: " + e + "."));
+        }
+
+        if (configuration is not null)
+        {
+            BridgeConfigurationKeys.FindUnknown(configuration, failures);
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -8,7 +8,7 @@ using Bridge.Server.Metrics;
 namespace Bridge.Hosting;
 
 /// <summary>
-/// The worker's side of <c>bridge run</c> (src/Bridge.Cli/SUPERVISOR-PROTOCOL.md): when
+/// The worker's side of <c>dotnet-bridge run</c> (src/Bridge.Cli/SUPERVISOR-PROTOCOL.md): when
 /// <c>BRIDGE_SUPERVISOR_SOCKET</c> is set, one JSON datagram <c>ready</c> once the listeners accept, <c>stats</c>
 /// every second, <c>stopping</c> when the graceful stop begins. Datagrams are fire-and-forget: a supervisor that
 /// is gone or slow never blocks or fails the worker. Both hosts (<c>AddBridge()</c> and <c>UseBridge()</c>) start it
@@ -47,7 +47,7 @@ public sealed class SupervisorAgent : IAsyncDisposable
 
     /// <summary>
     /// Starts the agent for a started <paramref name="server"/> when the supervisor's socket is in the environment
-    /// (the process is a worker of <c>bridge run</c>): sends <c>ready</c>, then <c>stats</c> each second. Null otherwise.
+    /// (the process is a worker of <c>dotnet-bridge run</c>): sends <c>ready</c>, then <c>stats</c> each second. Null otherwise.
     /// </summary>
     public static SupervisorAgent? Start(BridgeServer server, TimeProvider time)
     {

@@ -63,6 +63,7 @@ public sealed class BridgeServer : IAsyncDisposable
         catch
         {
             await CloseListenersAsync().ConfigureAwait(false);
+            Volatile.Write(ref _state, 2); // never started: nothing to stop, no "Stopping" line after the failure
             throw;
         }
 

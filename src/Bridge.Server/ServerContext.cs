@@ -64,7 +64,7 @@ internal sealed class ServerContext
     /// <summary>How PathBase is taken (Bridge:PathBase).</summary>
     public PathBaseRule PathBaseRule { get; }
 
-    /// <summary>Request counters, reported to a supervisor (<c>bridge run</c>) once a second.</summary>
+    /// <summary>Request counters, reported to a supervisor (<c>dotnet-bridge run</c>) once a second.</summary>
     public ServerStatistics Statistics { get; }
 
     public BridgeOptions Options { get; }

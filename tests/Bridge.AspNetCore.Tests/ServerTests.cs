@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.CompilerServices;
 using Bridge.AspNetCore.Tests.Infrastructure;
+using Bridge.Hosting;
 using Bridge.Server.Options;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -61,7 +62,7 @@ public sealed class ServerTests
     [Fact]
     public async Task Invalid_configuration_fails_at_start_listing_every_error()
     {
-        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => BridgeApp.StartAsync(
+        var failure = await Assert.ThrowsAsync<BridgeStartException>(() => BridgeApp.StartAsync(
             web => web.MapGet("/", () => "never"),
             bridge: options =>
             {
@@ -71,7 +72,7 @@ public sealed class ServerTests
             },
             defaultListener: false));
 
-        Assert.Equal(3, failure.Failures.Count());
+        Assert.Equal(3, failure.Failures.Count);
         Assert.Contains(failure.Failures, f => f.Contains("Bridge:Listeners:0:Address", StringComparison.Ordinal));
         Assert.Contains(failure.Failures, f => f.Contains("Bridge:Listeners:1:SocketMode", StringComparison.Ordinal));
         Assert.Contains(failure.Failures, f => f.Contains("MaxVariables", StringComparison.Ordinal));
@@ -80,7 +81,7 @@ public sealed class ServerTests
     [Fact]
     public async Task No_listener_at_all_fails_at_start_saying_how_to_give_one()
     {
-        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => BridgeApp.StartAsync(web => web.MapGet("/", () => "never"), defaultListener: false));
+        var failure = await Assert.ThrowsAsync<BridgeStartException>(() => BridgeApp.StartAsync(web => web.MapGet("/", () => "never"), defaultListener: false));
 
         Assert.Contains(failure.Failures, f => f.Contains("--listen", StringComparison.Ordinal));
     }

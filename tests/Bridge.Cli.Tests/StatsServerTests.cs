@@ -38,8 +38,22 @@ public sealed class StatsServerTests : IDisposable
         Assert.Contains("\nbridge_workers 2\n", text[split..], StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/favicon.ico")]
+    [InlineData("/metricz")]
+    [InlineData("/stats/")]
+    public async Task An_unknown_path_is_404_naming_the_known_ones(string path)
+    {
+        await using var server = await StartAsync("unix:" + SocketPath);
+        var text = Encoding.UTF8.GetString(await ExchangeAsync(new UnixDomainSocketEndPoint(SocketPath), $"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n"));
+        var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+
+        Assert.StartsWith("HTTP/1.1 404 Not Found\r\n", text, StringComparison.Ordinal);
+        Assert.Contains("GET /metrics", text[split..], StringComparison.Ordinal);
+    }
+
     [Fact]
-    public async Task Any_other_get_answers_json_over_http()
+    public async Task Get_slash_answers_json_over_http()
     {
         await using var server = await StartAsync("unix:" + SocketPath);
         var text = Encoding.UTF8.GetString(await ExchangeAsync(new UnixDomainSocketEndPoint(SocketPath), "GET / HTTP/1.0\r\n\r\n"));

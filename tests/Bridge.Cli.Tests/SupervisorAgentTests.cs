@@ -98,7 +98,7 @@ public sealed class SupervisorAgentTests : IDisposable
         await host.StopAsync();
     }
 
-    // As a worker of `bridge run` is: a generic host with AddBridge(), which starts the agent once it accepts.
+    // As a worker of `dotnet-bridge run` is: a generic host with AddBridge(), which starts the agent once it accepts.
     private static IHost BuildHost(string socketPath, GatewayRequestHandler handler)
     {
         var builder = Host.CreateApplicationBuilder();

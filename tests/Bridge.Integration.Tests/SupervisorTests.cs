@@ -14,11 +14,11 @@ namespace Bridge.Integration.Tests;
 [CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class SupervisorTestsDefinition
 {
-    public const string Name = "bridge run (serial)";
+    public const string Name = "dotnet-bridge run (serial)";
 }
 
 /// <summary>
-/// <c>bridge run [options] -- dotnet Echo.dll</c> behind a real nginx (uwsgi_pass): the Echo contract, SIGTERM,
+/// <c>dotnet-bridge run [options] -- dotnet Echo.dll</c> behind a real nginx (uwsgi_pass): the Echo contract, SIGTERM,
 /// SIGHUP reloads and SIGKILLed workers under load, recycling and the stats endpoint (src/Bridge.Cli/SUPERVISOR-PROTOCOL.md).
 /// </summary>
 [Collection(SupervisorTestsDefinition.Name)]
@@ -27,6 +27,22 @@ public sealed partial class SupervisorTests(ITestOutputHelper output)
     private const UnixFileMode Mode0660 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
     private const int LoadConcurrency = 8;
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(20);
+
+    [Fact]
+    public async Task Each_worker_s_log_lines_say_which_worker_wrote_them()
+    {
+        await using var stack = await SupervisedEcho.StartAsync(2);
+        var supervisor = stack.Supervisor;
+        var stats = await supervisor.ReadStatsAsync();
+
+        foreach (var worker in stats.Workers)
+        {
+            var line = $"[worker {worker.Id} pid {worker.Pid}] info: Bridge.Server.Hosting[401]"; // "Listening on fd:..."
+            Assert.True(
+                await Eventually.TrueAsync(() => supervisor.Log.Contains(line, StringComparison.Ordinal), TimeSpan.FromSeconds(10)),
+                $"No \"{line}\" in the output:\n{supervisor.Log}");
+        }
+    }
 
     [Fact]
     public async Task Echo_under_the_supervisor_keeps_its_contract_and_SIGTERM_finishes_the_request_in_flight_then_exits_0_and_removes_the_socket()
@@ -76,7 +92,7 @@ public sealed partial class SupervisorTests(ITestOutputHelper output)
         using var response = await delayed;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("ok\n", await response.Content.ReadAsStringAsync());
-        Assert.True(await supervisor.WaitForExitAsync(ExitTimeout), "bridge run did not exit after SIGTERM.\n" + supervisor.Log);
+        Assert.True(await supervisor.WaitForExitAsync(ExitTimeout), "dotnet-bridge run did not exit after SIGTERM.\n" + supervisor.Log);
         Assert.True(supervisor.ExitCode == 0, $"exit code {supervisor.ExitCode}\n{supervisor.Log}");
         Assert.False(File.Exists(supervisor.SocketPath), "the socket file is still there");
         Assert.False(File.Exists(supervisor.StatsPath), "the stats socket file is still there");
@@ -169,7 +185,7 @@ public sealed partial class SupervisorTests(ITestOutputHelper output)
             Assert.Equal("ok\n", await response.Content.ReadAsStringAsync());
         }
 
-        Assert.True(await supervisor.WaitForExitAsync(ExitTimeout), "bridge run did not exit after SIGTERM.\n" + supervisor.Log);
+        Assert.True(await supervisor.WaitForExitAsync(ExitTimeout), "dotnet-bridge run did not exit after SIGTERM.\n" + supervisor.Log);
         output.WriteLine($"exited {clock.Elapsed.TotalSeconds:0.0} s after SIGTERM (stats saw all 4 in flight: {inFlight})");
         Assert.True(supervisor.ExitCode == 0, $"exit code {supervisor.ExitCode}\n{supervisor.Log}");
         Assert.False(File.Exists(supervisor.SocketPath), "the socket file is still there");

@@ -131,6 +131,48 @@ public sealed class AbortTests
         Assert.Equal(200, (await server.GetAsync(gateway, "/hello")).StatusCode);
     }
 
+    [Theory]
+    [MemberData(nameof(Gateways))]
+    public async Task A_client_that_closes_mid_download_is_logged_at_debug_not_as_an_application_error(GatewayProtocol gateway)
+    {
+        var app = new ProbeApplication(new Samples.Echo.EchoApplication());
+        await using var server = await TestServer.StartAsync(app);
+        var socket = await server.ConnectAsync();
+        await Wire.SendAsync(socket, Encode(gateway, TestRequest.Get("/bytes/10000000")));
+        var buffer = new byte[64 * 1024];
+        for (var received = 0; received < 200_000;)
+        {
+            var read = await socket.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None);
+            Assert.True(read > 0, "The server closed before sending 200,000 bytes.");
+            received += read;
+        }
+
+        socket.Dispose(); // mid-download, as nginx does when its client goes away
+
+        await app.WaitEndedAsync(Promptly);
+        var line = await WaitForAnyAsync(server.Logs, [CutByFrontEndEvent, CancelledEvent]);
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Debug, line.Level);
+        Assert.DoesNotContain(server.Logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
+    }
+
+    private const int CutByFrontEndEvent = 312; // the response ended short of its Content-Length because the front end left
+    private const int CancelledEvent = 309;     // the app saw RequestAborted and threw
+
+    private static async Task<LogEntry> WaitForAnyAsync(LogSink logs, int[] eventIds)
+    {
+        var deadline = DateTime.UtcNow + Promptly;
+        while (true)
+        {
+            if (logs.Entries.FirstOrDefault(e => eventIds.Contains(e.EventId)) is { } entry)
+            {
+                return entry;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"None of the events {string.Join(", ", eventIds)} was logged:\n{logs.Describe()}");
+            await Task.Delay(10);
+        }
+    }
+
     private static byte[] Encode(GatewayProtocol gateway, TestRequest request)
         => gateway == GatewayProtocol.Uwsgi ? UwsgiWire.Encode(request) : FastCgiWire.Encode(request, keepConnection: true);
 }

@@ -58,7 +58,7 @@ public sealed class HostingTests : IDisposable
             ["Bridge:PathBase"] = "app/",
         });
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync().WaitAsync(Wire.Timeout));
+        var error = await Assert.ThrowsAsync<BridgeStartException>(() => host.StartAsync().WaitAsync(Wire.Timeout));
 
         var failures = error.Failures.ToList();
         Assert.Contains(failures, f => f.Contains("Bridge:Listeners:0:Address", StringComparison.Ordinal));
@@ -77,9 +77,10 @@ public sealed class HostingTests : IDisposable
     {
         using var host = BuildHost([]);
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync().WaitAsync(Wire.Timeout));
+        var error = await Assert.ThrowsAsync<BridgeStartException>(() => host.StartAsync().WaitAsync(Wire.Timeout));
 
         Assert.Contains("Bridge:Listeners", Assert.Single(error.Failures), StringComparison.Ordinal);
+        Assert.Equal(error.Message, error.ToString()); // what the host logs: the message, no stack trace
     }
 
     [Fact]
@@ -115,12 +116,75 @@ public sealed class HostingTests : IDisposable
     [Fact]
     public void An_option_without_its_value_is_an_error()
     {
-        Assert.Throws<ArgumentException>(() => BridgeCommandLine.Parse(["--listen"]));
+        var error = Assert.Throws<BridgeStartException>(() => BridgeCommandLine.Parse(["--listen"]));
+
+        Assert.Equal("--listen needs a value.", Assert.Single(error.Failures));
     }
 
-    private IHost BuildHost(Dictionary<string, string?> configuration)
+    [Theory]
+    [InlineData("--protocl", "uwsgi", "--protocol")]
+    [InlineData("--socket-grup", "www-data", "--socket-group")]
+    [InlineData("--lisen", "unix:/run/b.sock", "--listen")]
+    [InlineData("--socket-permissions", "0666", "--socket-mode")]
+    public void The_command_line_refuses_a_mistyped_bridge_option_naming_the_nearest(string option, string value, string nearest)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = _directory.FullName });
+        var error = Assert.Throws<BridgeStartException>(() => BridgeCommandLine.Parse(["--listen", "unix:/run/a.sock", option, value]));
+
+        var failure = Assert.Single(error.Failures);
+        Assert.StartsWith($"Unknown option {option}", failure, StringComparison.Ordinal);
+        if (option != "--socket-permissions")
+        {
+            Assert.Contains($"(did you mean {nearest}?)", failure, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("--socket-group", failure, StringComparison.Ordinal); // the known ones are listed
+    }
+
+    [Fact]
+    public void The_command_line_leaves_options_that_are_not_bridge_shaped_to_the_app()
+    {
+        var (_, remaining) = BridgeCommandLine.Parse(["--listen", "unix:/run/a.sock", "--server", "kestrel", "--urls", "http://x", "--environment=Production", "--Logging:LogLevel:Default=Debug"]);
+
+        Assert.Equal(["--server", "kestrel", "--urls", "http://x", "--environment=Production", "--Logging:LogLevel:Default=Debug"], remaining);
+    }
+
+    [Fact]
+    public async Task A_mistyped_short_option_given_to_the_host_fails_the_start_naming_the_nearest()
+    {
+        var path = Path.Combine(_directory.FullName, "typo.sock");
+        using var host = BuildHost([], ["--listen", "unix:" + path, "--protocl", "uwsgi", "--socket-grup", "www-data"]);
+
+        var error = await Assert.ThrowsAsync<BridgeStartException>(() => host.StartAsync().WaitAsync(Wire.Timeout));
+
+        Assert.Contains(error.Failures, f => f.StartsWith("Unknown option --protocl (did you mean --protocol?)", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("Unknown option --socket-grup (did you mean --socket-group?)", StringComparison.Ordinal));
+        Assert.Equal(2, error.Failures.Count);
+        Assert.False(File.Exists(path)); // nothing was bound
+    }
+
+    [Fact]
+    public async Task An_unknown_key_under_the_bridge_section_fails_the_start_naming_the_nearest_key()
+    {
+        using var host = BuildHost(new()
+        {
+            ["Bridge:Listeners:0:Address"] = "unix:" + Path.Combine(_directory.FullName, "key.sock"),
+            ["Bridge:Listeners:0:SocketGrup"] = "www-data",
+            ["Bridge:Limits:RequestTimout"] = "00:00:10",
+            ["Bridge:AllowedFrontEnds:0"] = "10.0.0.0/8",
+            ["Bridge:Acesslog"] = "false",
+        });
+
+        var error = await Assert.ThrowsAsync<BridgeStartException>(() => host.StartAsync().WaitAsync(Wire.Timeout));
+
+        Assert.Contains("Bridge:Listeners:0:SocketGrup is not a Bridge option (did you mean Bridge:Listeners:0:SocketGroup?).", error.Failures);
+        Assert.Contains("Bridge:Limits:RequestTimout is not a Bridge option (did you mean Bridge:Limits:RequestTimeout?).", error.Failures);
+        Assert.Contains("Bridge:Acesslog is not a Bridge option (did you mean Bridge:AccessLog?).", error.Failures);
+        Assert.Equal(3, error.Failures.Count);
+    }
+
+    private IHost BuildHost(Dictionary<string, string?> configuration, string[]? args = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args ?? [], ContentRootPath = _directory.FullName });
         builder.Configuration.AddInMemoryCollection(configuration);
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(LogLevel.Trace);

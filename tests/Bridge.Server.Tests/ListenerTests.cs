@@ -14,6 +14,42 @@ public sealed class ListenerTests
     private const UnixFileMode Mode0660 = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
     private const UnixFileMode Mode0600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
+    private const int SocketClosedToNginxEvent = 409;
+
+    [Fact]
+    public async Task A_socket_nginx_s_workers_cannot_open_is_a_warning_naming_socket_group()
+    {
+        Assert.True(Environment.UserName != "www-data" && Directory.Exists("/etc") && File.ReadAllText("/etc/passwd").Contains("\nwww-data:", StringComparison.Ordinal),
+            "This test needs the user www-data (Debian's nginx worker user; base-passwd creates it) and must not run as it.");
+        await using var server = await TestServer.StartEchoAsync(); // 0660, owner and group of this process: not www-data's
+
+        var warning = await server.Logs.WaitForAsync(SocketClosedToNginxEvent);
+
+        Assert.Equal(Microsoft.Extensions.Logging.LogLevel.Warning, warning.Level);
+        Assert.Contains($"The socket {server.SocketPath} is ", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("with mode 0660: nginx's workers (www-data) cannot connect", warning.Message, StringComparison.Ordinal);
+        Assert.Contains("--socket-group www-data", warning.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_socket_others_may_write_to_gets_no_warning()
+    {
+        await using var server = await TestServer.StartEchoAsync(configure: (options, _) => options.Listeners[0].SocketMode = "0666");
+
+        Assert.Equal(200, (await server.GetAsync(GatewayProtocol.Uwsgi, "/hello")).StatusCode); // started and bound long since
+        Assert.False(server.Logs.Has(SocketClosedToNginxEvent), server.Logs.Describe());
+    }
+
+    [Fact]
+    public async Task A_socket_with_group_www_data_gets_no_warning()
+    {
+        Assert.True(Environment.UserName == "root", "This test needs root: only root may give a socket a group it is not in.");
+        await using var server = await TestServer.StartEchoAsync(configure: (options, _) => options.Listeners[0].SocketGroup = "www-data");
+
+        Assert.Equal(200, (await server.GetAsync(GatewayProtocol.Uwsgi, "/hello")).StatusCode);
+        Assert.False(server.Logs.Has(SocketClosedToNginxEvent), server.Logs.Describe());
+    }
+
     [Fact]
     public async Task The_socket_file_is_created_with_mode_0660_by_default()
     {

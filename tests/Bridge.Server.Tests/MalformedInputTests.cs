@@ -117,6 +117,22 @@ public sealed class MalformedInputTests : IAsyncLifetime
         await AssertNextRequestSucceedsAsync();
     }
 
+    [Theory]
+    [InlineData(ListenerProtocol.Uwsgi, "this socket speaks uwsgi (Bridge)", "uwsgi_pass", "fastcgi_pass")]
+    [InlineData(ListenerProtocol.FastCgi, "this socket speaks FastCGI (Bridge)", "fastcgi_pass", "uwsgi_pass")]
+    public async Task Plain_http_on_a_single_protocol_listener_names_only_what_it_speaks(ListenerProtocol protocol, string speaks, string directive, string other)
+    {
+        await using var server = await TestServer.StartEchoAsync(protocol);
+
+        var response = WireResponse.ParseHttp(await Wire.ExchangeAsync(server.EndPoint, "GET / HTTP/1.1\r\nHost: example.test\r\n\r\n"u8.ToArray()));
+
+        Assert.Equal(400, response.StatusCode);
+        Assert.Contains(speaks, response.BodyText, StringComparison.Ordinal);
+        Assert.Contains(directive, response.BodyText, StringComparison.Ordinal);
+        Assert.DoesNotContain(other, response.BodyText, StringComparison.Ordinal);
+        Assert.Equal(response.Body.Length.ToString(System.Globalization.CultureInfo.InvariantCulture), response.Header("Content-Length"));
+    }
+
     [Fact]
     public async Task A_tls_client_hello_is_closed_and_logged()
     {

@@ -9,7 +9,7 @@ namespace Bridge.Cli.Stats;
 
 /// <summary>
 /// The supervisor's stats endpoint, like uWSGI's <c>--stats</c>: a client that sends nothing (nc, socat) gets the
-/// JSON and the connection closes; <c>GET /metrics</c> gets Prometheus text; any other GET gets the JSON over HTTP.
+/// JSON and the connection closes; <c>GET /</c> gets the JSON over HTTP, <c>GET /metrics</c> Prometheus text, any other path 404.
 /// One connection at a time and every read and write under a timeout, so a stuck client costs at most seconds.
 /// </summary>
 internal sealed class StatsServer : IAsyncDisposable
@@ -252,9 +252,12 @@ internal sealed class StatsServer : IAsyncDisposable
             var target = parts[1];
             var query = target.IndexOf('?', StringComparison.Ordinal);
             var pathOnly = query < 0 ? target : target[..query];
-            response = pathOnly == "/metrics"
-                ? HttpResponse("200 OK", StatsFormatter.PrometheusContentType, Snapshot(json: false), null)
-                : HttpResponse("200 OK", "application/json", Snapshot(json: true), null);
+            response = pathOnly switch
+            {
+                "/" => HttpResponse("200 OK", "application/json", Snapshot(json: true), null),
+                "/metrics" => HttpResponse("200 OK", StatsFormatter.PrometheusContentType, Snapshot(json: false), null),
+                _ => HttpResponse("404 Not Found", "text/plain", "not found: GET / for JSON, GET /metrics for Prometheus text\n"u8.ToArray(), null),
+            };
         }
 
         await SendAsync(client, response, stopping).ConfigureAwait(false);

@@ -146,7 +146,7 @@ internal sealed class BridgeConnection
                     break;
                 case DetectedProtocol.Http:
                     _server.ConnectionLogger.PlainHttpReceived(Id, Listener.Name);
-                    await Output.WriteAsync(PlainHttpAnswer.Bytes).ConfigureAwait(false);
+                    await Output.WriteAsync(PlainHttpAnswer.For(Listener.Protocol)).ConfigureAwait(false);
                     break;
                 case DetectedProtocol.Tls:
                     _server.ConnectionLogger.TlsReceived(Id, Listener.Name);

@@ -90,6 +90,9 @@ public sealed class GatewayContext
 
     internal bool ResponseClosed => Output.IsClosed;
 
+    /// <summary>The request ended from outside, not by the app's fault: the front end left (or ABORT_REQUEST, or Abort()).</summary>
+    internal bool FrontEndLeft => (RequestAborted.IsCancellationRequested || Output.FrontEndGone) && !Deadline.Expired;
+
     internal void Initialize(GatewayProtocol gateway, long connectionNumber, ushort requestId, GatewayVariables variables, PipeReader body, IResponseChannel channel)
     {
         Gateway = gateway;

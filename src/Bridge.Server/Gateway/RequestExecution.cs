@@ -116,7 +116,7 @@ internal static class RequestExecution
         // Once the request is aborted (the front end left, or ABORT_REQUEST), whatever the app throws is a
         // consequence, and there is no one to answer: the response just ends.
         var expired = context.Deadline.Expired;
-        var aborted = context.RequestAborted.IsCancellationRequested && !expired;
+        var aborted = context.FrontEndLeft;
         if (aborted)
         {
             logger.RequestCancelled(context.TraceIdentifier);

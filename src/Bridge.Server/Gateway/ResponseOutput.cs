@@ -14,12 +14,16 @@ internal sealed class ResponseOutput(GatewayContext context)
     private static readonly ResponseHeader[] EmptyLengthHeader = [new("Content-Length", "0")];
 
     private bool _closed;
+    private bool _frontEndGone; // a flush found the connection closed
     private bool _completedAtLength;
     private bool _suppressBody;
     private bool _isHead;
 
     /// <summary>True once the response has ended (or was cut): nothing more may be written.</summary>
     public bool IsClosed => _closed;
+
+    /// <summary>A flush found the front end gone.</summary>
+    public bool FrontEndGone => _frontEndGone;
 
     /// <summary>A status the server answered with in the app's place (504 at the deadline), or null.</summary>
     public int? AnsweredStatus { get; private set; }
@@ -28,6 +32,7 @@ internal sealed class ResponseOutput(GatewayContext context)
     {
         AnsweredStatus = null;
         _closed = false;
+        _frontEndGone = false;
         _completedAtLength = false;
         _suppressBody = false;
         _isHead = isHead;
@@ -63,7 +68,9 @@ internal sealed class ResponseOutput(GatewayContext context)
                 _completedAtLength = true;
             }
 
-            return await context.Channel.FlushAsync(cancellationToken).ConfigureAwait(false);
+            var result = await context.Channel.FlushAsync(cancellationToken).ConfigureAwait(false);
+            _frontEndGone |= result.IsCompleted;
+            return result;
         }
         finally
         {
@@ -121,7 +128,15 @@ internal sealed class ResponseOutput(GatewayContext context)
             }
             else if (response.ContentLength is { } declared && !_suppressBody && writer.BytesWritten < declared)
             {
-                context.Server.ApplicationLogger.ContentLengthMismatch(context.TraceIdentifier, writer.BytesWritten, declared);
+                if (context.FrontEndLeft)
+                {
+                    context.Server.ApplicationLogger.ResponseCutByFrontEnd(context.TraceIdentifier, writer.BytesWritten, declared);
+                }
+                else
+                {
+                    context.Server.ApplicationLogger.ContentLengthMismatch(context.TraceIdentifier, writer.BytesWritten, declared);
+                }
+
                 _closed = true;
                 channel.Abort("The response ended before its Content-Length.");
                 return;

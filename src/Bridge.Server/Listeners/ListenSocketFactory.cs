@@ -34,6 +34,11 @@ public static class ListenSocketFactory
                 {
                     ApplyPermissions(address.Path!, options);
                     unix.Listen(options.Backlog);
+                    if (SocketAccess.Problem(address.Path!) is { } problem)
+                    {
+                        logger.SocketClosedToNginx(problem);
+                    }
+
                     return unix;
                 }
                 catch
@@ -60,7 +65,12 @@ public static class ListenSocketFactory
                 catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
                 {
                     socket.Dispose();
-                    throw new IOException($"Cannot listen on {address.Text}: the address is already in use by another process.", ex);
+                    throw new IOException($"Cannot listen on {address.Text}: the address is already in use by another process. Stop it or choose another port.", ex);
+                }
+                catch (SocketException ex)
+                {
+                    socket.Dispose();
+                    throw new IOException($"Cannot listen on {address.Text}: {ex.Message}.", ex); // .NET's message names no address
                 }
                 catch
                 {
@@ -98,7 +108,7 @@ public static class ListenSocketFactory
         var directory = System.IO.Path.GetDirectoryName(path);
         if (directory is not null && !Directory.Exists(directory))
         {
-            throw new IOException($"Cannot create the socket {path}: the directory {directory} does not exist (with systemd, RuntimeDirectory= creates it under /run).");
+            throw new IOException($"Cannot create the socket {path}: the directory {directory} does not exist. Create it first (with systemd, RuntimeDirectory=NAME creates /run/NAME for the service).");
         }
 
         switch (UnixFileSystem.IsSocket(path))

@@ -10,7 +10,7 @@ internal static partial class UnixFileSystem
 {
     private const int AtCurrentDirectory = -100;  // AT_FDCWD
     private const int AtSymlinkNoFollow = 0x100;   // AT_SYMLINK_NOFOLLOW: the path itself, as lstat
-    private const uint StatxWanted = 0x1 | 0x2 | 0x40 | 0x100; // STATX_TYPE | STATX_MODE | STATX_MTIME | STATX_INO
+    private const uint StatxWanted = 0x1 | 0x2 | 0x8 | 0x10 | 0x40 | 0x100; // STATX_TYPE | MODE | UID | GID | MTIME | INO
     private const ushort FileTypeMask = 0xF000;    // S_IFMT
     private const ushort SocketType = 0xC000;      // S_IFSOCK
     private const int PasswdUidOffset = 16;   // struct passwd { char *pw_name; char *pw_passwd; uid_t pw_uid; ... }
@@ -71,13 +71,19 @@ internal static partial class UnixFileSystem
 
         if (bind(fd, address, 2 + length + 1) != 0)
         {
+            const int PermissionDenied = 13; // EACCES: no write (or search) permission on the directory
             var errno = Marshal.GetLastPInvokeError();
             _ = close(fd);
-            throw new IOException($"Cannot bind the socket {path}: {Marshal.GetPInvokeErrorMessage(errno)}.");
+            throw new IOException(errno == PermissionDenied
+                ? $"Cannot create the socket {path}: user {Environment.UserName} may not write to {System.IO.Path.GetDirectoryName(path)}. Choose a directory that user owns, or give it write permission there (with systemd, RuntimeDirectory= makes /run/NAME for the service's user)."
+                : $"Cannot bind the socket {path}: {Marshal.GetPInvokeErrorMessage(errno)}.");
         }
 
         return new System.Net.Sockets.Socket(new System.Net.Sockets.SafeSocketHandle(fd, ownsHandle: true));
     }
+
+    /// <summary>The file's owner and group ids; null if there is no file at <paramref name="path"/>.</summary>
+    public static (int Uid, int Gid)? Owner(string path) => Stat(path, out var stat) ? ((int)stat.Uid, (int)stat.Gid) : null;
 
     /// <summary>Sets owner and/or group (null leaves either as it is).</summary>
     public static void ChangeOwner(string path, string? owner, string? group)
@@ -90,6 +96,13 @@ internal static partial class UnixFileSystem
         }
     }
 
+    /// <summary>The user's id and primary group id; null if there is no such user.</summary>
+    public static (int Uid, int Gid)? FindUser(string name)
+    {
+        var entry = getpwnam(name);
+        return entry == 0 ? null : (Marshal.ReadInt32(entry, PasswdUidOffset), Marshal.ReadInt32(entry, PasswdUidOffset + sizeof(int)));
+    }
+
     public static int ResolveUser(string owner)
     {
         if (int.TryParse(owner, out var uid))
@@ -98,7 +111,7 @@ internal static partial class UnixFileSystem
         }
 
         var entry = getpwnam(owner);
-        return entry == 0 ? throw new InvalidOperationException($"No user named '{owner}'.") : Marshal.ReadInt32(entry, PasswdUidOffset);
+        return entry == 0 ? throw new IOException($"No user named '{owner}' on this machine (getent passwd lists them).") : Marshal.ReadInt32(entry, PasswdUidOffset);
     }
 
     public static int ResolveGroup(string group)
@@ -109,7 +122,7 @@ internal static partial class UnixFileSystem
         }
 
         var entry = getgrnam(group);
-        return entry == 0 ? throw new InvalidOperationException($"No group named '{group}'.") : Marshal.ReadInt32(entry, GroupGidOffset);
+        return entry == 0 ? throw new IOException($"No group named '{group}' on this machine (getent group lists them; nginx's workers run as www-data on Debian).") : Marshal.ReadInt32(entry, GroupGidOffset);
     }
 
     [LibraryImport("libc", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]

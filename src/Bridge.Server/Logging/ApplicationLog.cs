@@ -37,6 +37,11 @@ internal static partial class ApplicationLog
     [LoggerMessage(311, LogLevel.Information, "Request {TraceIdentifier} was rejected with {StatusCode}: {Reason}")]
     public static partial void RequestRejected(this ILogger logger, string traceIdentifier, int statusCode, string reason);
 
+    // Not an application failure: the front end left (nginx closes when its client does), as Kestrel skips its
+    // Content-Length check once the connection is aborted.
+    [LoggerMessage(312, LogLevel.Debug, "Request {TraceIdentifier}: the front end went away after {Written} of {Declared} response bytes.")]
+    public static partial void ResponseCutByFrontEnd(this ILogger logger, string traceIdentifier, long written, long declared);
+
     [LoggerMessage(390, LogLevel.Information, "{Method} {Target} {StatusCode} {Bytes} {DurationMs:0.000}ms {Gateway}")]
     public static partial void AccessLine(this ILogger logger, string method, string target, int statusCode, long bytes, double durationMs, string gateway);
 }

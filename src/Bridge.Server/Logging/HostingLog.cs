@@ -24,6 +24,8 @@ internal static partial class HostingLog
 
     [LoggerMessage(408, LogLevel.Warning, "The open-files limit ({OpenFiles}) allows {Connections} connections at once and {Threads} I/O threads per listener, fewer than configured (Bridge:Limits:MaxConcurrentConnections {ConfiguredConnections}, MaxIoThreads {ConfiguredThreads}); the rest is kept for the runtime and the app. Raise it with LimitNOFILE= (systemd), --ulimit nofile= (docker) or ulimit -n.")]
     public static partial void DescriptorBudgetLowered(this ILogger logger, long openFiles, int connections, int threads, int configuredConnections, int configuredThreads);
+    [LoggerMessage(409, LogLevel.Warning, "{Problem}")]
+    public static partial void SocketClosedToNginx(this ILogger logger, string problem);
 
     [LoggerMessage(406, LogLevel.Information, "Stopped.")]
     public static partial void Stopped(this ILogger logger);

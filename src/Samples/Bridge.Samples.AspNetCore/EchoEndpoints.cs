@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Bridge.Samples.AspNetCore;
 
 /// <summary>
-/// The Echo routes of shared/echo-app.md, answered like the native Echo (Bridge.Samples.Echo). A route value that
+/// The Echo routes of ../Bridge.Samples.Echo/README.md, answered like the native Echo (Bridge.Samples.Echo). A route value that
 /// is not a number in range leaves a bare 404, which the status code page in Program.cs turns into "not found\n".
 /// </summary>
 internal static class EchoEndpoints

@@ -2,7 +2,7 @@ using Bridge.AspNetCore;
 using Bridge.Samples.AspNetCore;
 using Microsoft.AspNetCore.Diagnostics;
 
-// The Echo app of shared/echo-app.md written as an ordinary ASP.NET Core minimal-API app, plus a little more of
+// The Echo app (its routes: ../Bridge.Samples.Echo/README.md) written as an ordinary ASP.NET Core minimal-API app, plus a little more of
 // what real apps do. On Bridge by default: --listen unix:PATH|tcp:HOST:PORT, --protocol uwsgi|fastcgi|auto,
 // --socket-mode 0660, --socket-group GROUP, --access-log on|off, or any key of the "Bridge" section
 // (--Bridge:Limits:RequestTimeout=00:00:10). With --server kestrel it runs on Kestrel instead, listening where

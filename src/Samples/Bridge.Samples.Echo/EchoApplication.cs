@@ -7,7 +7,7 @@ using Bridge.Server.Gateway;
 
 namespace Bridge.Samples.Echo;
 
-/// <summary>The Echo routes (shared/echo-app.md). HEAD is answered as GET; Bridge drops the body.</summary>
+/// <summary>The Echo routes (README.md beside this file). HEAD is answered as GET; Bridge drops the body.</summary>
 internal sealed class EchoApplication : IGatewayApplication
 {
     private static readonly byte[] Hello = "hello world\n"u8.ToArray();
@@ -174,7 +174,7 @@ internal sealed class EchoApplication : IGatewayApplication
         await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
     }
 
-    // Which process answered: under `bridge run`, the worker slot and generation the supervisor gave it.
+    // Which process answered: under `dotnet-bridge run`, the worker slot and generation the supervisor gave it.
     private static async Task WorkerAsync(GatewayContext context)
     {
         context.Response.Headers.Add("Content-Type", "application/json");

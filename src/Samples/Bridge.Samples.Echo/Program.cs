@@ -5,7 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-// Echo: the sample app whose routes shared/echo-app.md fixes. Options: --listen unix:PATH|tcp:HOST:PORT,
+// Echo: the sample app whose routes README.md (beside this file) fixes. Options: --listen unix:PATH|tcp:HOST:PORT,
 // --protocol uwsgi|fastcgi|auto, --socket-mode MODE (default 0660), --socket-group GROUP, --access-log on|off,
 // and any Bridge key as --Bridge:Limits:RequestTimeout=00:00:10. Logs go to stderr.
 var (bridgeArgs, rest) = BridgeCommandLine.Parse(args);

@@ -5,7 +5,7 @@ using System.Text.Json;
 namespace Bridge.Integration.Tests.Fixtures;
 
 /// <summary>
-/// <c>bridge run</c> started as a user would: <c>dotnet src/Bridge.Cli/bin/CONFIG/net10.0/bridge.dll run --listen unix:PATH
+/// <c>dotnet-bridge run</c> started as a user would: <c>dotnet src/Bridge.Cli/bin/CONFIG/net10.0/dotnet-bridge.dll run --listen unix:PATH
 /// --protocol uwsgi --workers N --stats unix:STATS [--socket-group www-data] [options] -- dotnet Bridge.Samples.Echo.dll
 /// --access-log off</c>. The supervisor is signalled through its own PID only; every worker PID the stats ever showed
 /// is remembered, so Dispose can make sure none is left behind (SIGKILL to exactly those PIDs, if they are still Echo).
@@ -29,7 +29,7 @@ internal sealed class BridgeSupervisorProcess : IAsyncDisposable
         Workers = workers;
     }
 
-    public static string Assembly => Path.Combine(Repository.Root, "src", "Bridge.Cli", "bin", Repository.Configuration, "net10.0", "bridge.dll");
+    public static string Assembly => Path.Combine(Repository.Root, "src", "Bridge.Cli", "bin", Repository.Configuration, "net10.0", "dotnet-bridge.dll");
 
     public static string Dotnet => Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
 
@@ -221,7 +221,7 @@ internal sealed class BridgeSupervisorProcess : IAsyncDisposable
         {
             if (_process.HasExited || DateTime.UtcNow > deadline)
             {
-                throw new InvalidOperationException($"bridge run did not bind {SocketPath} and {StatsPath} within {timeout.TotalSeconds} s (exited: {_process.HasExited}).\n{Log}");
+                throw new InvalidOperationException($"dotnet-bridge run did not bind {SocketPath} and {StatsPath} within {timeout.TotalSeconds} s (exited: {_process.HasExited}).\n{Log}");
             }
 
             await Task.Delay(50);
@@ -230,7 +230,7 @@ internal sealed class BridgeSupervisorProcess : IAsyncDisposable
         var (met, last) = await WaitForStatsAsync(SlotsReady, deadline - DateTime.UtcNow);
         if (!met)
         {
-            throw new InvalidOperationException($"bridge run had not {Workers} ready workers within {timeout.TotalSeconds} s; last stats: {JsonSerializer.Serialize(last)}\n{Log}");
+            throw new InvalidOperationException($"dotnet-bridge run had not {Workers} ready workers within {timeout.TotalSeconds} s; last stats: {JsonSerializer.Serialize(last)}\n{Log}");
         }
     }
 

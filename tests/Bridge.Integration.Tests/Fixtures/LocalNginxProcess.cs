@@ -50,7 +50,11 @@ internal sealed class LocalNginxProcess : INginxFrontEnd
         throw new InvalidOperationException(InstallHint);
     }
 
-    public async Task StartAsync(string templateName, IReadOnlyDictionary<string, string> values)
+    public async Task StartAsync(string templateName, IReadOnlyDictionary<string, string> values) =>
+        await StartTemplateTextAsync(await File.ReadAllTextAsync(Repository.NginxTemplate(templateName)), values);
+
+    /// <summary>As <see cref="StartAsync"/>, with the template's text given (a test composes it, e.g. around a shipped config).</summary>
+    public async Task StartTemplateTextAsync(string template, IReadOnlyDictionary<string, string> values)
     {
         if (_process is not null)
         {
@@ -58,7 +62,6 @@ internal sealed class LocalNginxProcess : INginxFrontEnd
         }
 
         var executable = FindExecutable();
-        var template = await File.ReadAllTextAsync(Repository.NginxTemplate(templateName));
         var tmp = TempDirectory.CreateChild(_prefix, "tmp");
         foreach (var folder in TempFolders)
         {

@@ -5,7 +5,7 @@ using System.Net;
 namespace Bridge.Integration.Tests.Fixtures;
 
 /// <summary>
-/// One test's stack: a private folder, <c>bridge run</c> with Echo as its app (<see cref="BridgeSupervisorProcess"/>)
+/// One test's stack: a private folder, <c>dotnet-bridge run</c> with Echo as its app (<see cref="BridgeSupervisorProcess"/>)
 /// and a real nginx in front of its socket (nginx/templates/supervisor.conf.template, uwsgi_pass).
 /// </summary>
 internal sealed class SupervisedEcho : IAsyncDisposable

@@ -1,0 +1,106 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Bridge.Integration.Tests.Fixtures;
+using Bridge.Integration.Tests.Http;
+
+namespace Bridge.Integration.Tests;
+
+/// <summary>
+/// Every config users copy from nginx/ (nginx/*.conf) loads in the nginx installed here and serves Echo as shipped:
+/// only what names this machine is changed (the listen port, the socket path, where Debian keeps *_params), through
+/// nginx/templates/shipped.conf.template. A directive nginx rejects (as `nginx -t` would) fails the start.
+/// </summary>
+public sealed partial class ShippedConfigTests
+{
+    private const string Placeholder = "{{SITE}}";
+
+    public static TheoryData<string> ShippedConfigs() => new(ShippedConfigNames());
+
+    private static string[] ShippedConfigNames() =>
+        [.. Directory.GetFiles(Path.Combine(Repository.Root, "nginx"), "*.conf").Select(Path.GetFileName).Order(StringComparer.Ordinal)!];
+
+    [Fact]
+    public void The_repository_ships_the_uwsgi_and_fastcgi_configs()
+    {
+        var shipped = ShippedConfigNames();
+
+        Assert.Contains("uwsgi.conf", shipped);
+        Assert.Contains("fastcgi.conf", shipped);
+    }
+
+    [Theory]
+    [MemberData(nameof(ShippedConfigs))]
+    public async Task A_shipped_config_loads_in_nginx_and_serves_echo(string config)
+    {
+        var text = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "nginx", config));
+        var protocol = text.Contains("uwsgi_pass", StringComparison.Ordinal) ? "uwsgi"
+            : text.Contains("fastcgi_pass", StringComparison.Ordinal) ? "fastcgi"
+            : throw new InvalidOperationException($"nginx/{config} has neither uwsgi_pass nor fastcgi_pass.");
+        var template = await TemplateAroundAsync(config);
+
+        var folder = TempDirectory.Create("bridge-shipped-");
+        try
+        {
+            var socket = Path.Combine(folder, "app.sock");
+            await using var echo = await EchoProcess.StartAsync(EchoApp.Native, socket, protocol);
+            await using var nginx = new LocalNginxProcess();
+            await nginx.StartTemplateTextAsync(template, new Dictionary<string, string> { ["APP_SOCKET"] = socket });
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
+
+            using var hello = await client.GetAsync(new Uri(nginx.BaseAddress("SITE_PORT"), "/hello"));
+            Assert.Equal(HttpStatusCode.OK, hello.StatusCode);
+            Assert.Equal("hello world\n", await hello.Content.ReadAsStringAsync());
+
+            // Larger than every buffer the config sets, so nginx's buffering (and the busy-buffer limits) take part.
+            const int Length = 1_000_000;
+            var bytes = await client.GetByteArrayAsync(new Uri(nginx.BaseAddress("SITE_PORT"), $"/bytes/{Length}"));
+            Assert.Equal(Length, bytes.Length);
+            Assert.Equal(-1, EchoPattern.FirstMismatch(bytes, 0));
+        }
+        finally
+        {
+            TempDirectory.Delete(folder);
+        }
+    }
+
+    /// <summary>
+    /// nginx/templates/shipped.conf.template around nginx/<paramref name="config"/>, for LocalNginxProcess: the
+    /// site listens on <c>{{SITE_PORT}}</c> and passes to <c>{{APP_SOCKET}}</c>.
+    /// </summary>
+    internal static async Task<string> TemplateAroundAsync(string config)
+    {
+        var site = Localize(config, await File.ReadAllTextAsync(Path.Combine(Repository.Root, "nginx", config)));
+        return (await File.ReadAllTextAsync(Repository.NginxTemplate("shipped.conf.template"))).Replace(Placeholder, site, StringComparison.Ordinal);
+    }
+
+    // The shipped text with the three machine-specific names replaced; each must be found, so a config whose shape
+    // changed fails here rather than loading something else.
+    private static string Localize(string config, string text)
+    {
+        var listens = 0;
+        var sockets = 0;
+        text = ListenPort().Replace(text, _ =>
+        {
+            listens++;
+            return "listen 127.0.0.1:{{SITE_PORT}};";
+        });
+        text = UnixSocket().Replace(text, _ =>
+        {
+            sockets++;
+            return "unix:{{APP_SOCKET}}";
+        });
+        text = ParamsInclude().Replace(text, "include /etc/nginx/$1;");
+        Assert.True(listens == 1, $"nginx/{config}: expected one `listen 80;`, found {listens}.");
+        Assert.True(sockets >= 1, $"nginx/{config}: no unix: socket path found.");
+        return text;
+    }
+
+    [GeneratedRegex(@"listen\s+80\s*;")]
+    private static partial Regex ListenPort();
+
+    [GeneratedRegex(@"unix:/[^\s;]+")]
+    private static partial Regex UnixSocket();
+
+    [GeneratedRegex(@"include\s+(\w+_params)\s*;")]
+    private static partial Regex ParamsInclude();
+}
