@@ -37,9 +37,17 @@ internal static class DockerEngine
             .WithCreateParameterModifier(OnLoopback);
     }
 
-    public static NetworkBuilder Network(string name) => new NetworkBuilder().WithName(name).WithLabel(OwnerLabel, Owner);
+    public static NetworkBuilder Network(string name)
+    {
+        ContainerImages.Require();
+        return new NetworkBuilder().WithName(name).WithLabel(OwnerLabel, Owner);
+    }
 
-    public static VolumeBuilder Volume(string name) => new VolumeBuilder().WithName(name).WithLabel(OwnerLabel, Owner);
+    public static VolumeBuilder Volume(string name)
+    {
+        ContainerImages.Require();
+        return new VolumeBuilder().WithName(name).WithLabel(OwnerLabel, Owner);
+    }
 
     /// <summary>A name no other run or test picks: <c>bridge-tests-PID-PURPOSE-RANDOM</c>.</summary>
     public static string UniqueName(string purpose) => $"bridge-tests-{Owner}-{purpose}-{Guid.NewGuid().ToString("N")[..8]}";
