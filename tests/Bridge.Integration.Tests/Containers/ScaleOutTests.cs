@@ -74,8 +74,8 @@ public sealed class ScaleOutTests(ITestOutputHelper output)
     [Fact]
     public async Task A_front_end_outside_Bridge_AllowedFrontEnds_is_refused_with_a_log_line()
     {
+        await using var outside = await PrivateNetwork.CreateAsync("outside"); // removed last, once no container is on it
         await using var stack = await ScaleOutStack.StartAsync(apps: 1);
-        await using var outside = await PrivateNetwork.CreateAsync("outside");
         var app = stack.Apps[0];
         await DockerEngine.Client.Networks.ConnectNetworkAsync(outside.Name, new Docker.DotNet.Models.NetworkConnectParameters { Container = app.Id });
         var appOutside = (await DockerEngine.InspectAsync(app)).NetworkSettings!.Networks![outside.Name].IPAddress!;
