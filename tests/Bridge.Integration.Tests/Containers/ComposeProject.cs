@@ -18,7 +18,7 @@ internal sealed class ComposeProject : IAsyncDisposable
     private static readonly TimeSpan CommandTimeout = TimeSpan.FromMinutes(3);
 
     private readonly string _folder;
-    private bool _down;
+    private bool _up;
 
     private ComposeProject(string folder, string name)
     {
@@ -65,12 +65,21 @@ internal sealed class ComposeProject : IAsyncDisposable
                 "volumes:", "  sockets:", "    labels:", label,
                 "networks:", "  default:", "    labels:", label,
             ]);
+            project._up = true;
             await project.RunAsync("up", "-d", "--build");
             return project;
         }
-        catch
+        catch (Exception startFailure)
         {
-            await project.DisposeAsync();
+            try
+            {
+                await project.DisposeAsync();
+            }
+            catch (InvalidOperationException cleanupFailure)
+            {
+                throw new AggregateException(startFailure, cleanupFailure);
+            }
+
             throw;
         }
     }
@@ -117,9 +126,9 @@ internal sealed class ComposeProject : IAsyncDisposable
     {
         try
         {
-            if (!_down)
+            if (_up)
             {
-                _down = true;
+                _up = false;
                 await RunAsync("down", "-v", "--timeout", "40");
             }
         }
