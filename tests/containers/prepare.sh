@@ -60,13 +60,17 @@ if ! api=$(api_version); then
     say "starting dockerd (log: $dockerd_log)"
     $sudo mkdir -p "$(dirname "$dockerd_log")"
     # --ip-masq=false: containers get no outbound NAT, they reach only each other and this machine.
-    $sudo sh -c "setsid dockerd --ip-masq=false >>'$dockerd_log' 2>&1 </dev/null &"
-    for _ in $(seq 120); do
-        api=$(api_version) && break
+    dockerd_pid=$($sudo sh -c "setsid dockerd --ip-masq=false >>'$dockerd_log' 2>&1 </dev/null & echo \$!")
+    deadline=$((SECONDS + 60))
+    until api=$(api_version); do
+        if ! $sudo kill -0 "$dockerd_pid" 2>/dev/null; then
+            fail "dockerd exited at once; the end of $dockerd_log:
+$($sudo tail -n 8 "$dockerd_log" 2>/dev/null)"
+        fi
+        [ "$SECONDS" -lt "$deadline" ] || fail "dockerd (pid $dockerd_pid) did not answer within 60 s; the end of $dockerd_log:
+$($sudo tail -n 8 "$dockerd_log" 2>/dev/null)"
         sleep 0.5
     done
-    [ -n "${api:-}" ] || fail "dockerd did not answer within 60 s; the end of $dockerd_log:
-$($sudo tail -n 20 "$dockerd_log" 2>/dev/null)"
 fi
 # The tests talk to the daemon themselves: they need the socket, as root or as a member of its group.
 if [ -n "$sudo" ] && ! "$docker" version >/dev/null 2>&1; then
