@@ -45,7 +45,8 @@ if [ ${#packages[@]} -gt 0 ]; then
         printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod +x "$policy" && own_policy=1
     fi
     status=0
-    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null; } || status=$?
+    # Without recommends: docker.io would bring needrestart, which restarts services after later installs.
+    { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null; } || status=$?
     [ "$own_policy" -eq 1 ] && $sudo rm -f "$policy"
     [ "$status" -eq 0 ] || fail "apt-get install ${packages[*]} failed (exit $status)"
 fi
