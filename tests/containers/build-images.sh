@@ -6,8 +6,8 @@
 #   nginx       tests/containers/nginx.Dockerfile on base.
 #   app         nginx/containers/Dockerfile (the example users copy) on base, with Echo published self-contained.
 #   supervisor  nginx/containers/supervisor.Dockerfile on app: `bridge run` (published self-contained) as entry point.
-# Prints NAME=IMAGE lines (BRIDGE_TEST_*_IMAGE) on stdout; progress on stderr. Called by prepare.sh with DOCKER (the
-# client) and SUDO set.
+# Prints NAME=VALUE lines on stdout (BRIDGE_TEST_*_IMAGE, and BRIDGE_TEST_ECHO_PUBLISH: the self-contained Echo, which
+# the compose example test builds from); progress on stderr. Called by prepare.sh with DOCKER (the client) and SUDO set.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)

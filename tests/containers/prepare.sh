@@ -81,19 +81,18 @@ say "Docker daemon ready (API $api)"
 
 # ---------------------------------------------------------------- 3. what earlier runs left
 # Test containers, networks and volumes carry bridge.tests.pid=<the test process>: remove those whose process is gone.
-stale() {  # kind (container|network|volume), then the list command
-    local kind=$1; shift
+stale() {  # the list command: docker ps -a, docker network ls, docker volume ls
     "$@" --filter label=bridge.tests.pid --format '{{.ID}} {{.Label "bridge.tests.pid"}}' 2>/dev/null |
         while read -r id pid; do
             if [ -z "$pid" ] || [ ! -d "/proc/$pid" ]; then echo "$id"; fi
         done
 }
 # (Another run may be removing the same ones: failures here are not errors.)
-ids=$(stale container $sudo "$docker" ps -a)
+ids=$(stale $sudo "$docker" ps -a)
 [ -z "$ids" ] || { say "removing containers left by earlier runs: $(echo $ids)"; $sudo "$docker" rm -f $ids >/dev/null 2>&1 || true; }
-ids=$(stale network $sudo "$docker" network ls)
+ids=$(stale $sudo "$docker" network ls)
 [ -z "$ids" ] || { say "removing networks left by earlier runs: $(echo $ids)"; $sudo "$docker" network rm $ids >/dev/null 2>&1 || true; }
-ids=$(stale volume $sudo "$docker" volume ls)
+ids=$(stale $sudo "$docker" volume ls)
 [ -z "$ids" ] || { say "removing volumes left by earlier runs: $(echo $ids)"; $sudo "$docker" volume rm -f $ids >/dev/null 2>&1 || true; }
 # Images of ours that a rebuild under the same tag left without a name (the compose example's app).
 $sudo "$docker" image prune -f --filter label=bridge.tests.image >/dev/null 2>&1 || true
