@@ -37,8 +37,6 @@ internal sealed class SupervisedEchoContainer : IAsyncDisposable
 
     public IContainer Supervisor { get; }
 
-    public ContainerNginx Nginx => _nginx;
-
     public int Workers { get; }
 
     public HttpClient Client { get; } = new(new SocketsHttpHandler { MaxConnectionsPerServer = 64, PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30) })
