@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The README's test command: installs what the tests need from Debian's packages when it is missing (nginx; and
-# Apache, lighttpd, uWSGI's HTTP router and libfcgi's cgi-fcgi, the other front ends the integration tests run in
-# front of Bridge) and runs every test in the solution. Extra arguments go to `dotnet test` (e.g. --filter).
+# The README's test command: installs what the tests need when it is missing (from Debian's packages: nginx; Apache,
+# lighttpd, uWSGI's HTTP router and libfcgi's cgi-fcgi, the other front ends the integration tests run in front of
+# Bridge; Docker and the container tests' images, through tests/containers/prepare.sh) and runs every test in the
+# solution. Extra arguments go to `dotnet test` (e.g. --filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,11 +30,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ "$status" -eq 0 ] || { echo "run-tests: installing ${missing[*]} failed" >&2; exit "$status"; }
 fi
 
+# Docker for the container tests: installs docker.io, debootstrap and docker-compose when missing, starts dockerd when
+# no daemon answers, removes what earlier runs left, builds the images whose inputs changed. When Docker cannot run
+# here, prepare.sh writes the reason where the container tests read it, and they fail with it (never a skip).
+docker_status=0
+bash tests/containers/prepare.sh || docker_status=$?
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
 dotnet test Bridge.sln -c Release "$@" 2>&1 | tee "$log" || status=$?
 
+[ "$docker_status" -eq 0 ] || echo "run-tests: Docker could not be set up (tests/containers/prepare.sh, above): the container tests failed for that reason."
 # One closing line for the whole run, summed over the test projects' own summaries.
 awk '/(Passed|Failed)!/ {
         for (i = 1; i <= NF; i++) {

@@ -2,16 +2,16 @@ namespace Bridge.Integration.Tests.Fixtures;
 
 /// <summary>
 /// The front web server in front of Echo, seen from the tests: a rendered config, one base address per server
-/// block, and its logs. <see cref="LocalNginxProcess"/> runs the nginx installed on this machine. This is the seam
-/// for a container-backed front end where Docker exists (an nginx image with the prefix and the socket folder
-/// bind-mounted); the tests would not change.
+/// block, and its logs. <see cref="LocalNginxProcess"/> runs the nginx installed on this machine (the fast way, for
+/// most tests); <see cref="ContainerNginx"/> runs nginx in a container, with the prefix (and the socket folder, a
+/// volume or a network, as a test needs) shared with it, behind the same members.
 /// </summary>
 internal interface INginxFrontEnd : IAsyncDisposable
 {
     /// <summary>
     /// Renders <c>nginx/templates/<paramref name="templateName"/></c> with <paramref name="values"/> (the front end
-    /// fills in <c>PREFIX</c>, <c>USER_DIRECTIVE</c> and a free loopback port for every <c>{{NAME_PORT}}</c>), starts
-    /// nginx and returns once every port accepts connections.
+    /// fills in <c>PREFIX</c>, <c>USER_DIRECTIVE</c> and a port for every <c>{{NAME_PORT}}</c>: a free loopback port,
+    /// or the container's own port published on one), starts nginx and returns once it listens.
     /// </summary>
     Task StartAsync(string templateName, IReadOnlyDictionary<string, string> values);
 
