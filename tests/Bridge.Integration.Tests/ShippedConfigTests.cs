@@ -56,6 +56,21 @@ public sealed partial class ShippedConfigTests
             var bytes = await client.GetByteArrayAsync(new Uri(nginx.BaseAddress("SITE_PORT"), $"/bytes/{Length}"));
             Assert.Equal(Length, bytes.Length);
             Assert.Equal(-1, EchoPattern.FirstMismatch(bytes, 0));
+
+            // An app that answers without reading the body (a 401, a 403), and Bridge's own 413 for a body the
+            // config lets through (30m > Bridge's 30,000,000 bytes): the answer arrives at once. Over FastCGI it
+            // waited for nginx's fastcgi_read_timeout (60 s) before END_REQUEST stopped waiting for STDIN.
+            foreach (var (path, size, status) in new[] { ("/status/401", 5_000_000, HttpStatusCode.Unauthorized), ("/upload", 31_000_000, HttpStatusCode.RequestEntityTooLarge) })
+            {
+                var started = System.Diagnostics.Stopwatch.StartNew();
+                using var content = new ByteArrayContent(new byte[size]);
+                using var refused = await client.PostAsync(new Uri(nginx.BaseAddress("SITE_PORT"), path), content);
+                Assert.Equal(status, refused.StatusCode);
+                Assert.True(started.Elapsed < TimeSpan.FromSeconds(15), $"POST {path} of {size} bytes took {started.Elapsed.TotalSeconds:0.0} s through nginx/{config}.");
+            }
+
+            using var after = await client.GetAsync(new Uri(nginx.BaseAddress("SITE_PORT"), "/hello"));
+            Assert.Equal(HttpStatusCode.OK, after.StatusCode);
         }
         finally
         {

@@ -40,6 +40,12 @@ public sealed class FastCgiRequestDecoder : IDisposable
     public int ActiveCount => _activeCount;
 
     /// <summary>
+    /// The request id of the last record header read: when <see cref="TryReadFrame"/> throws, the request the bad
+    /// record belongs to (0 for a management record), so a request whose PARAMS break a limit can still be answered.
+    /// </summary>
+    public ushort CurrentRequestId { get; private set; }
+
+    /// <summary>
     /// true: one frame was read and <paramref name="buffer"/> starts after the records it used. false: more bytes
     /// are needed; <paramref name="buffer"/> starts after any skipped records (consumed) and before the
     /// incomplete one. <see cref="FastCgiFrame.Data"/> slices the buffer: copy it before advancing the reader.
@@ -49,6 +55,7 @@ public sealed class FastCgiRequestDecoder : IDisposable
     {
         while (FastCgiRecordReader.TryReadHeader(buffer, out var header))
         {
+            CurrentRequestId = header.RequestId;
             var request = header.RequestId == FastCgiRecordHeader.ManagementRequestId ? null : Find(header.RequestId);
             if (header.Type == FastCgiRecordType.Params && request is { ParamsComplete: false }
                 && request.ParamsLength + header.ContentLength > _limits.MaxParamsSize)

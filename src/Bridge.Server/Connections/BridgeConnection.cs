@@ -19,6 +19,7 @@ namespace Bridge.Server.Connections;
 internal sealed class BridgeConnection
 {
     private const long Never = long.MaxValue;
+    private static readonly TimeSpan LingerTimeout = TimeSpan.FromSeconds(2);
 
     private readonly ServerContext _server;
     private readonly ConnectionManager _manager;
@@ -172,6 +173,36 @@ internal sealed class BridgeConnection
         finally
         {
             await CloseAsync(processor, reusable).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// A close after an answer the front end may still be sending to (FastCGI STDIN after an early END_REQUEST):
+    /// the write side is shut (the front end sees the end), then what it still sends is read and dropped until it
+    /// closes too, for at most 2 s or 1 MiB; closing with bytes unread would reset the connection under the answer.
+    /// </summary>
+    public async Task LingerAsync()
+    {
+        const long MaxBytes = 1024 * 1024;
+        try
+        {
+            Transport.Socket.Shutdown(SocketShutdown.Send);
+            using var timeout = new CancellationTokenSource(LingerTimeout, _server.Time);
+            long dropped = 0;
+            while (dropped < MaxBytes)
+            {
+                var result = await Input.ReadAsync(timeout.Token).ConfigureAwait(false);
+                dropped += result.Buffer.Length;
+                Input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled)
+                {
+                    return;
+                }
+            }
+        }
+        catch (Exception ex) when (IsTransportError(ex))
+        {
+            // Timed out, reset, or already closed: the close goes ahead.
         }
     }
 

@@ -3,6 +3,7 @@ using Bridge.Protocol;
 using Bridge.Protocol.FastCgi;
 using Bridge.Protocol.Http;
 using Bridge.Server.Logging;
+using Bridge.Server.Transport;
 
 namespace Bridge.Server.Connections;
 
@@ -29,13 +30,14 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnec
     private readonly SemaphoreSlim _outputLock = new(1, 1);
     private readonly Func<FastCgiRequest> _create;
     private BridgeConnection _connection = null!;
-    private PipeReader _input = null!;
+    private SocketReader _input = null!;
     private FastCgiRequest? _deferred;
     private int _activeCount;  // begun, END_REQUEST not yet sent
     private int _running;      // request tasks whose response is not over yet
     private int _abandoned;    // apps abandoned at their deadline and still running
     private TaskCompletionSource? _drained;
     private volatile bool _closeRequested;
+    private volatile bool _lingerOnClose; // the front end may still be sending: read it away before closing
 
     public FastCgiConnectionProcessor(ServerContext server)
     {
@@ -55,6 +57,7 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnec
         _input = connection.Input;
         Output = connection.Output;
         _closeRequested = false;
+        _lingerOnClose = false;
         connection.Requests = this;
         try
         {
@@ -63,12 +66,18 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnec
         catch (GatewayProtocolException ex)
         {
             _server.ProtocolLogger.Rejected(connection.Id, "FastCGI", ex.Reason, ex.Message);
+            await AnswerRejectedAsync(ex.Reason).ConfigureAwait(false);
         }
         finally
         {
             connection.Requests = null;
             _requests.AbortAll();
             await WaitForRunningAsync().ConfigureAwait(false);
+        }
+
+        if (_lingerOnClose)
+        {
+            await connection.LingerAsync().ConfigureAwait(false);
         }
     }
 
@@ -108,6 +117,9 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnec
         var remaining = Interlocked.Decrement(ref _activeCount);
         if (!request.KeepConnection || _connection.StopRequested)
         {
+            // STDIN may still be on its way (the answer came first): read it away before closing, or the close
+            // would reset the connection under the answer.
+            _lingerOnClose |= request.EndedBeforeStdin;
             _closeRequested = true;
             _input.CancelPendingRead();
         }
@@ -176,8 +188,20 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnec
                 _input.AdvanceTo(buffer.Start, buffer.End);
             }
 
-            if (_closeRequested || (_connection.StopRequested && Volatile.Read(ref _activeCount) == 0))
+            if (_closeRequested)
             {
+                return;
+            }
+
+            if (_connection.StopRequested && Volatile.Read(ref _activeCount) == 0)
+            {
+                // Stopping: a request whose bytes reached this connection is still served. What arrives after this
+                // last look is the race every kept connection has (protocol-spec/fastcgi.md §13).
+                if (_input.ReceiveAvailable())
+                {
+                    continue;
+                }
+
                 return;
             }
         }
@@ -307,15 +331,44 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnec
         }
     }
 
-    // Read loop: 413 without running the app; STDIN that follows is dropped.
-    private async ValueTask RefuseTooLargeAsync(FastCgiRequest request, long length)
+    // Read loop: 413 without running the app; END_REQUEST follows at once and STDIN that follows is skipped.
+    private ValueTask RefuseTooLargeAsync(FastCgiRequest request, long length)
     {
         _server.ProtocolLogger.BodyTooLarge(_connection.Id, length, _server.Limits.MaxRequestBodySize!.Value);
+        return RefuseAsync(request, 413);
+    }
+
+    // Read loop, after the decoder rejected a record: a request whose PARAMS broke a limit (too many variables,
+    // too large) or were malformed is answered as over uwsgi (431 or 400) when it has not started; the
+    // connection then closes, as its record stream cannot be followed any further.
+    private async ValueTask AnswerRejectedAsync(ProtocolError reason)
+    {
+        // Only the request's own content is at fault; a broken record stream (version, type, order) is not answered.
+        var aboutTheRequest = reason is ProtocolError.TooManyVariables or ProtocolError.ParamsTooLarge or ProtocolError.ParamsOverrun
+            or ProtocolError.ZeroLengthKey or ProtocolError.MissingRequestMethod or ProtocolError.InvalidContentLength;
+        if (!aboutTheRequest || _requests.TryFind(_decoder.CurrentRequestId) is not { Started: false } request || request == _deferred)
+        {
+            return;
+        }
+
+        _lingerOnClose = true;
+        try
+        {
+            await RefuseAsync(request, ProtocolErrorStatus.For(reason)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (BridgeConnection.IsTransportError(ex))
+        {
+            _server.ConnectionLogger.ResponseWriteFailed(_connection.Id, ex.Message);
+        }
+    }
+
+    private async ValueTask RefuseAsync(FastCgiRequest request, int statusCode)
+    {
         request.Skip();
         await AcquireOutputAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            request.WriteHead(413, null, EmptyBody);
+            request.WriteHead(statusCode, null, EmptyBody);
             request.WriteEnd();
             await request.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         }

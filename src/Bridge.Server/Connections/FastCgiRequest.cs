@@ -9,10 +9,12 @@ namespace Bridge.Server.Connections;
 
 /// <summary>
 /// One FastCGI request on a connection. STDIN is copied into a pipe the app reads; the response goes out as
-/// STDOUT records with this request's id. END_REQUEST is written once the response has ended (or the app has
-/// finished) and the empty STDIN has arrived: nginx keeps a connection only if END_REQUEST ends what it read,
-/// and answering before the body was consumed makes it 502 (reference §1.8, §2.10). When STDIN is already
-/// complete, END_REQUEST leaves in the same send as the end of STDOUT.
+/// STDOUT records with this request's id. END_REQUEST is written as soon as the response has ended or the app has
+/// finished, in the same send as the end of STDOUT: nginx keeps a connection only if END_REQUEST ends what it
+/// read (reference §2.10). It does not wait for the rest of STDIN: nginx stops sending a request body once it has
+/// passed the response's head on to its client, so an answer given before the body was read (a 401, a 413, an
+/// ABORT_REQUEST) would otherwise wait for STDIN that never comes (protocol-spec/fastcgi.md §12). STDIN that
+/// still arrives for the id afterwards is skipped, and the app, if it still reads, gets an error.
 /// </summary>
 /// <remarks>
 /// Ownership: the request owns its variables (PARAMS are decoded into them), its body pipe and its context from
@@ -56,6 +58,9 @@ internal sealed class FastCgiRequest : IResponseChannel
     /// <summary>The app runs and the empty STDIN has not arrived yet.</summary>
     public bool AwaitingStdin => Started && !_stdinComplete;
 
+    /// <summary>END_REQUEST went out before the empty STDIN arrived: the rest of the body is skipped, and nginx will not reuse the connection.</summary>
+    public bool EndedBeforeStdin { get; private set; }
+
     /// <summary>This request's variables, decoded into by the connection's decoder.</summary>
     public GatewayVariables Variables { get; } = new();
 
@@ -68,6 +73,7 @@ internal sealed class FastCgiRequest : IResponseChannel
         Started = false;
         _appFinished = _responseEnded = _stdinComplete = _ended = _released = _endAwaitingFlush = _bodyAbandoned = false;
         _dropBody = false;
+        EndedBeforeStdin = false;
         _bodyReceived = 0;
         _contentLength = null;
         _body.Writer.Complete(); // Reset needs both ends completed; completing twice is harmless
@@ -190,6 +196,19 @@ internal sealed class FastCgiRequest : IResponseChannel
         }
     }
 
+    /// <summary>
+    /// Read loop, as the id is freed after an END_REQUEST that came before the empty STDIN: STDIN for the id is
+    /// skipped from now on, so an app still reading its body gets an error rather than a wait without end.
+    /// </summary>
+    public void OnEndedBeforeStdin()
+    {
+        if (!_bodyAbandoned)
+        {
+            _bodyAbandoned = true;
+            _body.Writer.Complete(new IOException("The request ended before its body arrived: the front end stops sending a body once the response has started."));
+        }
+    }
+
     /// <summary>Read loop: the connection is gone or being torn down: the app's body reads fail, its token fires.</summary>
     public void AbortFromConnection()
     {
@@ -268,14 +287,16 @@ internal sealed class FastCgiRequest : IResponseChannel
         return true;
     }
 
+    // Under _state. END_REQUEST is due once the app has finished or its response has ended, STDIN complete or not.
     private bool TakeEnd()
     {
-        if (_ended || !(_appFinished || _responseEnded) || !_stdinComplete)
+        if (_ended || !(_appFinished || _responseEnded))
         {
             return false;
         }
 
         _ended = true;
+        EndedBeforeStdin = !_stdinComplete;
         return true;
     }
 }

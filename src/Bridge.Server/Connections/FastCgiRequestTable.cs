@@ -43,6 +43,20 @@ internal sealed class FastCgiRequestTable
         throw new InvalidOperationException($"FastCGI request {requestId} is active in the decoder but unknown to the connection.");
     }
 
+    /// <summary>Read loop: the active request with this id, if any.</summary>
+    public FastCgiRequest? TryFind(ushort requestId)
+    {
+        foreach (var request in _active)
+        {
+            if (request.RequestId == requestId)
+            {
+                return request;
+            }
+        }
+
+        return null;
+    }
+
     /// <summary>Any thread, under the output lock, as END_REQUEST is written: the id is free once the read loop sees it.</summary>
     public void Ended(ushort requestId) => _endedIds.Enqueue(requestId);
 
@@ -56,6 +70,11 @@ internal sealed class FastCgiRequestTable
         {
             decoder.Complete(id);
             var ended = Find(id);
+            if (ended.EndedBeforeStdin)
+            {
+                ended.OnEndedBeforeStdin();
+            }
+
             lock (_active)
             {
                 _active.Remove(ended);

@@ -2,7 +2,7 @@ using Bridge.Protocol;
 
 namespace Bridge.Server.Connections;
 
-/// <summary>The one place a protocol rejection becomes a status code (uwsgi can answer one; FastCGI closes).</summary>
+/// <summary>The one place a protocol rejection becomes a status code, on both protocols where the request can still be answered.</summary>
 internal static class ProtocolErrorStatus
 {
     public static int For(ProtocolError error) => error switch

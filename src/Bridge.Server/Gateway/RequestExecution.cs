@@ -141,8 +141,10 @@ internal static class RequestExecution
             logger.UnhandledException(context.TraceIdentifier, exception);
         }
 
+        // Aborted before anything was sent: no one waits for an answer (over FastCGI, END_REQUEST alone follows, as
+        // ABORT_REQUEST asks; a front end that closed gets nothing).
         var response = context.Response;
-        if (context.ResponseClosed || (aborted && !response.HasStarted && context.Gateway == GatewayProtocol.Uwsgi))
+        if (context.ResponseClosed || (aborted && !response.HasStarted))
         {
             context.Output.CloseOnFailure("The request was aborted.");
             return;

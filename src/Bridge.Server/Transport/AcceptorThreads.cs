@@ -135,6 +135,11 @@ internal sealed class AcceptorThreads : IDisposable
             }
         }
 
+        if (!ReserveIsWhole())
+        {
+            return false; // out of descriptors lately: a new thread's eventfd and epoll set would eat the runtime's share
+        }
+
         if (Interlocked.Increment(ref _total) > MaxThreads)
         {
             Interlocked.Decrement(ref _total);
@@ -355,15 +360,10 @@ internal sealed class AcceptorThreads : IDisposable
         }
 
         // Out of descriptors lately: no accept until the reserve is whole again (connections have closed).
-        if (!_reserve.TryRestore(out var restored))
+        if (!ReserveIsWhole())
         {
             Backoff(thread, DescriptorLimitBackoffMs);
             return null;
-        }
-
-        if (restored && Interlocked.Exchange(ref _recoveryDue, 0) != 0)
-        {
-            _logger.AcceptingAgain(_name);
         }
 
         try
@@ -391,6 +391,22 @@ internal sealed class AcceptorThreads : IDisposable
 
             return null;
         }
+    }
+
+    // True unless a shortage is still on; the recovery from a logged one is logged once.
+    private bool ReserveIsWhole()
+    {
+        if (!_reserve.TryRestore(out var restored))
+        {
+            return false;
+        }
+
+        if (restored && Interlocked.Exchange(ref _recoveryDue, 0) != 0)
+        {
+            _logger.AcceptingAgain(_name);
+        }
+
+        return true;
     }
 
     // Out of descriptors: the reserve goes and accepting pauses until it is back. A flood that outlasts the reserve

@@ -69,9 +69,28 @@ internal sealed class DescriptorReserve : IDisposable
                 return true;
             }
 
+            // Whole again only with as many free besides: else accepting would run straight back into the limit.
             Fill();
-            if (_held.Count < Size)
+            var probe = new List<SafeFileHandleHolder>(Size);
+            while (_held.Count == Size && probe.Count < Size && SafeFileHandleHolder.TryOpen() is { } extra)
             {
+                probe.Add(extra);
+            }
+
+            var headroom = probe.Count == Size;
+            foreach (var handle in probe)
+            {
+                handle.Dispose();
+            }
+
+            if (!headroom)
+            {
+                foreach (var handle in _held)
+                {
+                    handle.Dispose(); // still short: the runtime keeps what the reserve would hold
+                }
+
+                _held.Clear();
                 return false;
             }
 

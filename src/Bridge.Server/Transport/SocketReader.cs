@@ -114,6 +114,27 @@ internal sealed class SocketReader : PipeReader
         }
     }
 
+    /// <summary>
+    /// Takes in, without waiting, what the socket has now (a last look before closing). True when something came
+    /// (bytes, or the end): the next read returns it.
+    /// </summary>
+    public bool ReceiveAvailable()
+    {
+        if (_connection.IsAborted || _connection.IsClosed || _endOfStream)
+        {
+            return false;
+        }
+
+        var had = _end - _start;
+        var received = TryReceive() && (_end - _start > had || _endOfStream);
+        if (_start == _end)
+        {
+            ReleaseEmptyBuffer();
+        }
+
+        return received;
+    }
+
     /// <summary>Gives the array back to the pool.</summary>
     internal void ReleaseBuffer()
     {
