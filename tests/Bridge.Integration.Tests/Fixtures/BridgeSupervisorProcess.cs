@@ -6,7 +6,7 @@ namespace Bridge.Integration.Tests.Fixtures;
 
 /// <summary>
 /// <c>dotnet-bridge run</c> started as a user would: <c>dotnet src/Bridge.Cli/bin/CONFIG/net10.0/dotnet-bridge.dll run --listen unix:PATH
-/// --protocol uwsgi --workers N --stats unix:STATS [--socket-group www-data] [options] -- dotnet Bridge.Samples.Echo.dll
+/// --protocol auto --workers N --stats unix:STATS [--socket-group www-data] [options] -- dotnet Bridge.Samples.Echo.dll
 /// --access-log off</c>. The supervisor is signalled through its own PID only; every worker PID the stats ever showed
 /// is remembered, so Dispose can make sure none is left behind (SIGKILL to exactly those PIDs, if they are still Echo).
 /// </summary>
@@ -190,7 +190,7 @@ internal sealed class BridgeSupervisorProcess : IAsyncDisposable
         var statsPath = Path.Combine(folder, "stats.sock");
         List<string> arguments =
         [
-            Assembly, "run", "--listen", "unix:" + socketPath, "--protocol", "uwsgi",
+            Assembly, "run", "--listen", "unix:" + socketPath, "--protocol", "auto", // nginx reaches it over uwsgi and FastCGI
             "--workers", workers.ToString(System.Globalization.CultureInfo.InvariantCulture), "--stats", "unix:" + statsPath,
         ];
         if (Posix.IsRoot)

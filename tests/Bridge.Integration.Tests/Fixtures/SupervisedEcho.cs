@@ -19,11 +19,15 @@ internal sealed class SupervisedEcho : IAsyncDisposable
         Supervisor = supervisor;
         _nginx = nginx;
         BaseAddress = nginx.BaseAddress("UWSGI_PORT");
+        FastCgiBaseAddress = nginx.BaseAddress("FASTCGI_PORT");
     }
 
     public BridgeSupervisorProcess Supervisor { get; }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>nginx's server block that reaches the same socket over FastCGI with kept connections.</summary>
+    public Uri FastCgiBaseAddress { get; }
 
     public string NginxErrorLog => _nginx.ErrorLog;
 
@@ -71,8 +75,9 @@ internal sealed class SupervisedEcho : IAsyncDisposable
     /// cancelled or <paramref name="maxDuration"/> passes (each loop also stops after 100 000 requests). Any non-200
     /// answer or exception counts as a failure.
     /// </summary>
-    public async Task<LoadResult> RunLoadAsync(int concurrency, TimeSpan maxDuration, CancellationToken stop)
+    public async Task<LoadResult> RunLoadAsync(int concurrency, TimeSpan maxDuration, CancellationToken stop, Uri? baseAddress = null)
     {
+        var origin = baseAddress ?? BaseAddress;
         using var bounded = CancellationTokenSource.CreateLinkedTokenSource(stop);
         bounded.CancelAfter(maxDuration);
         var failures = new ConcurrentQueue<string>();
@@ -86,7 +91,7 @@ internal sealed class SupervisedEcho : IAsyncDisposable
                 Interlocked.Increment(ref requests);
                 try
                 {
-                    using var response = await Client.GetAsync(Url(path), CancellationToken.None);
+                    using var response = await Client.GetAsync(new Uri(origin, path), CancellationToken.None);
                     var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
                     if (response.StatusCode != HttpStatusCode.OK || (path == "/hello" && body != "hello world\n"))
                     {
