@@ -3,6 +3,7 @@ using Bridge.Server.Options;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Bridge.Hosting;
@@ -63,8 +64,20 @@ public static class BridgeHostingExtensions
 
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BridgeOptions>, BridgeOptionsValidator>());
         WorkerLogFormatter.Register(services, Environment.GetEnvironmentVariable(WorkerLogFormatter.WorkerIdVariable)); // under dotnet-bridge run
+        AddAccessLog(services);
         services.TryAddSingleton(TimeProvider.System);
         return services;
+    }
+
+    // The access log's own sink (AccessLogProvider), and the console provider left out of its category, as the
+    // lowest-priority rule: any rule a user configures for the same provider and category wins over it (Logging:
+    // Console:LogLevel:Bridge.Server.Access=Information sends the lines to the console; Logging:BridgeAccessLog:
+    // LogLevel:Default=None silences the sink; Logging:LogLevel:Bridge.Server.Access=None turns the log off).
+    private static void AddAccessLog(IServiceCollection services)
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ILoggerProvider, AccessLogProvider>());
+        services.Configure<LoggerFilterOptions>(static options => options.Rules.Insert(0, new LoggerFilterRule(
+            "Microsoft.Extensions.Logging.Console.ConsoleLoggerProvider", AccessLogProvider.Category, LogLevel.None, null)));
     }
 
     /// <summary>Adds Bridge with <typeparamref name="TApplication"/> as the application.</summary>

@@ -1,5 +1,6 @@
 using Bridge.Server.Gateway;
 using Bridge.Server.Logging;
+using Microsoft.Extensions.Logging;
 
 namespace Bridge.Server.Connections;
 
@@ -9,6 +10,8 @@ namespace Bridge.Server.Connections;
 /// </summary>
 internal static class AccessLog
 {
+    private static readonly EventId AccessEvent = new(AccessLogEntry.EventId, "AccessLine");
+
     public static void Write(ServerContext server, GatewayContext context)
     {
         if (!server.AccessLogEnabled)
@@ -16,12 +19,13 @@ internal static class AccessLog
             return;
         }
 
-        server.AccessLogger.AccessLine(
+        var entry = new AccessLogEntry(
             LogValue.Escape(context.Request.Method),
             LogValue.Escape(context.Request.RawTarget),
             RequestExecution.StatusFor(context),
             context.Writer.BytesWritten,
             server.ElapsedMilliseconds(context.StartTimestamp),
             context.Gateway == GatewayProtocol.Uwsgi ? "uwsgi" : "fastcgi");
+        server.AccessLogger.Log(LogLevel.Information, AccessEvent, entry, null, AccessLogEntry.Formatter);
     }
 }

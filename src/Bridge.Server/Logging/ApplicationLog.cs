@@ -42,6 +42,4 @@ internal static partial class ApplicationLog
     [LoggerMessage(312, LogLevel.Debug, "Request {TraceIdentifier}: the front end went away after {Written} of {Declared} response bytes.")]
     public static partial void ResponseCutByFrontEnd(this ILogger logger, string traceIdentifier, long written, long declared);
 
-    [LoggerMessage(390, LogLevel.Information, "{Method} {Target} {StatusCode} {Bytes} {DurationMs:0.000}ms {Gateway}")]
-    public static partial void AccessLine(this ILogger logger, string method, string target, int statusCode, long bytes, double durationMs, string gateway);
 }

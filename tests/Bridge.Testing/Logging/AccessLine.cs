@@ -34,16 +34,23 @@ public sealed partial record AccessLine(string Method, string Target, int Status
     }
 
     /// <summary>
-    /// The access lines of a console log as Microsoft.Extensions.Logging's default (simple) formatter writes it: a
-    /// <c>info: Bridge.Server.Access[390]</c> line, then the message on the next line, indented.
+    /// The access lines of an app's output: as Bridge's own sink writes them (AccessLogProvider, the default: one line,
+    /// <c>2026-12-03T17:58:55.123Z GET /hello 200 12 0.412ms uwsgi</c>, maybe after <c>[worker N pid P] </c>), and
+    /// as Microsoft.Extensions.Logging's simple console formatter does when the category is routed to the console
+    /// (a <c>info: Bridge.Server.Access[390]</c> line, then the message on the next line, indented).
     /// </summary>
     public static List<AccessLine> FromConsoleLog(string log)
     {
         var lines = log.Split('\n');
         var found = new List<AccessLine>();
-        for (var i = 0; i + 1 < lines.Length; i++)
+        for (var i = 0; i < lines.Length; i++)
         {
-            if (lines[i].Contains(Category + "[" + EventId.ToString(CultureInfo.InvariantCulture) + "]", StringComparison.Ordinal)
+            if (SinkLine().Match(lines[i].TrimEnd('\r')) is { Success: true } sink && Parse(sink.Groups["message"].Value) is { } own)
+            {
+                found.Add(own);
+            }
+            else if (i + 1 < lines.Length
+                && lines[i].Contains(Category + "[" + EventId.ToString(CultureInfo.InvariantCulture) + "]", StringComparison.Ordinal)
                 && Parse(lines[i + 1]) is { } line)
             {
                 found.Add(line);
@@ -55,6 +62,9 @@ public sealed partial record AccessLine(string Method, string Target, int Status
 
     public override string ToString()
         => string.Create(CultureInfo.InvariantCulture, $"{Method} {Target} {StatusCode} {Bytes} {DurationMs:0.000}ms {Gateway}");
+
+    [GeneratedRegex(@"^(\[worker [^\]]*\] )?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (?<message>.+)$", RegexOptions.CultureInvariant)]
+    private static partial Regex SinkLine();
 
     [GeneratedRegex(@"^(?<method>\S+) (?<target>\S+) (?<status>\d{3}) (?<bytes>\d+) (?<ms>[0-9.,]+)ms (?<gateway>\S+)$", RegexOptions.CultureInvariant)]
     private static partial Regex Line();
