@@ -14,6 +14,9 @@ namespace Bridge.Server.Connections;
 /// multiplexing client; their records are written under one lock so they never interleave mid-record.
 /// </summary>
 /// <remarks>
+/// Split: this class is the read loop (records to frames to requests, management answers, keep-alive and close);
+/// <see cref="FastCgiRequestTable"/> holds the requests by id, <see cref="FastCgiRequestRunner"/> runs each one and
+/// times its END_REQUEST.
 /// Ownership: the processor (decoder, request table, request objects) serves one connection at a time. When the
 /// read loop ends it aborts the requests still running and waits for each to finish its response; only then is the
 /// connection closed, and the processor and the connection's buffers reused if no request was abandoned at its
@@ -22,8 +25,6 @@ namespace Bridge.Server.Connections;
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Pooled for the life of the server; the semaphore has no wait handle and the buffers go back to the GC with it.")]
 internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnectionRequests
 {
-    private static readonly ResponseHeader[] EmptyBody = [new("Content-Length", "0")];
-
     private readonly ServerContext _server;
     private readonly FastCgiRequestDecoder _decoder;
     private readonly FastCgiRequestTable _requests = new();
@@ -32,10 +33,8 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnec
     private BridgeConnection _connection = null!;
     private SocketReader _input = null!;
     private FastCgiRequest? _deferred;
+    private readonly FastCgiRequestRunner _runner;
     private int _activeCount;  // begun, END_REQUEST not yet sent
-    private int _running;      // request tasks whose response is not over yet
-    private int _abandoned;    // apps abandoned at their deadline and still running
-    private TaskCompletionSource? _drained;
     private volatile bool _closeRequested;
     private volatile bool _lingerOnClose; // the front end may still be sending: read it away before closing
 
@@ -44,12 +43,16 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnec
         _server = server;
         _decoder = new FastCgiRequestDecoder(server.ProtocolLimits);
         _create = () => new FastCgiRequest(this, server);
+        _runner = new FastCgiRequestRunner(server, this, _requests);
     }
 
     public PipeWriter Output { get; private set; } = null!;
 
     /// <summary>False while an app abandoned at its deadline still runs: it may still reach this processor.</summary>
-    public bool IsReusable => Volatile.Read(ref _abandoned) == 0;
+    public bool IsReusable => _runner.IsReusable;
+
+    /// <summary>The connection's id, for log lines.</summary>
+    public string ConnectionId => _connection?.Id ?? "";
 
     public async Task ProcessAsync(BridgeConnection connection)
     {
@@ -72,7 +75,7 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnec
         {
             connection.Requests = null;
             _requests.AbortAll();
-            await WaitForRunningAsync().ConfigureAwait(false);
+            await _runner.WaitForRunningAsync().ConfigureAwait(false);
         }
 
         if (_lingerOnClose)
@@ -87,7 +90,7 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnec
         _decoder.Reset();
         _deferred = null;
         _activeCount = 0;
-        _drained = null;
+        _runner.Reset();
         _connection = null!;
         _input = null!;
         Output = null!;
@@ -128,7 +131,7 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnec
             _connection.StartIdleTimer();
         }
 
-        Release(request);
+        _runner.Release(request);
     }
 
     private async Task ReadLoopAsync()
@@ -248,7 +251,7 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnec
                 var completed = _requests.Find(frame.RequestId);
                 if (completed.CompleteBody())
                 {
-                    await EndRequestAsync(completed).ConfigureAwait(false);
+                    await _runner.EndRequestAsync(completed).ConfigureAwait(false);
                 }
 
                 break;
@@ -263,7 +266,7 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnec
                     aborted.Skip();
                     if (aborted.CompleteBody())
                     {
-                        await EndRequestAsync(aborted).ConfigureAwait(false);
+                        await _runner.EndRequestAsync(aborted).ConfigureAwait(false);
                     }
                 }
 
@@ -294,48 +297,15 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnec
         }
 
         request.Start(_connection.Number);
-        Interlocked.Increment(ref _running);
-        _ = RunAsync(request);
+        _runner.Start(request);
         return default;
-    }
-
-    // One request, from its start to the end of its response (and, if abandoned, on until its app ends).
-    private async Task RunAsync(FastCgiRequest request)
-    {
-        try
-        {
-            var context = request.Context;
-            await context.ExecuteAsync(_server.Application).ConfigureAwait(false);
-            AccessLog.Write(_server, context);
-            if (context.Abandoned)
-            {
-                request.DropBody();
-                Interlocked.Increment(ref _abandoned);
-                _ = FinishAbandonedAsync(request);
-            }
-            else
-            {
-                await FinishAsync(request).ConfigureAwait(false);
-            }
-        }
-        catch (Exception ex) when (BridgeConnection.IsTransportError(ex))
-        {
-            _server.ConnectionLogger.ResponseWriteFailed(_connection.Id, ex.Message);
-        }
-        finally
-        {
-            if (Interlocked.Decrement(ref _running) == 0)
-            {
-                Volatile.Read(ref _drained)?.TrySetResult();
-            }
-        }
     }
 
     // Read loop: 413 without running the app; END_REQUEST follows at once and STDIN that follows is skipped.
     private ValueTask RefuseTooLargeAsync(FastCgiRequest request, long length)
     {
         _server.ProtocolLogger.BodyTooLarge(_connection.Id, length, _server.Limits.MaxRequestBodySize!.Value);
-        return RefuseAsync(request, 413);
+        return _runner.RefuseAsync(request, 413);
     }
 
     // Read loop, after the decoder rejected a record: a request whose PARAMS broke a limit (too many variables,
@@ -354,101 +324,12 @@ internal sealed class FastCgiConnectionProcessor : IConnectionProcessor, IConnec
         _lingerOnClose = true;
         try
         {
-            await RefuseAsync(request, ProtocolErrorStatus.For(reason)).ConfigureAwait(false);
+            await _runner.RefuseAsync(request, ProtocolErrorStatus.For(reason)).ConfigureAwait(false);
         }
         catch (Exception ex) when (BridgeConnection.IsTransportError(ex))
         {
             _server.ConnectionLogger.ResponseWriteFailed(_connection.Id, ex.Message);
         }
-    }
-
-    private async ValueTask RefuseAsync(FastCgiRequest request, int statusCode)
-    {
-        request.Skip();
-        await AcquireOutputAsync(CancellationToken.None).ConfigureAwait(false);
-        try
-        {
-            request.WriteHead(statusCode, null, EmptyBody);
-            request.WriteEnd();
-            await request.FlushAsync(CancellationToken.None).ConfigureAwait(false);
-        }
-        finally
-        {
-            ReleaseOutput();
-        }
-    }
-
-    // The app has finished: END_REQUEST if it is due now, and the object back once it is over.
-    private async Task FinishAsync(FastCgiRequest request)
-    {
-        if (request.FinishApplication())
-        {
-            await EndRequestAsync(request).ConfigureAwait(false);
-        }
-        else
-        {
-            Release(request);
-        }
-    }
-
-    private async Task FinishAbandonedAsync(FastCgiRequest request)
-    {
-        try
-        {
-            await request.Context.AbandonedCompletion.ConfigureAwait(false);
-            await FinishAsync(request).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (BridgeConnection.IsTransportError(ex))
-        {
-            _server.ConnectionLogger.ResponseWriteFailed(request.Context.ConnectionId, ex.Message);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _abandoned); // last: after this nothing of the request touches the processor
-        }
-    }
-
-    private async ValueTask EndRequestAsync(FastCgiRequest request)
-    {
-        await AcquireOutputAsync(CancellationToken.None).ConfigureAwait(false);
-        try
-        {
-            WriteEndRequest(request);
-            await Output.FlushAsync().ConfigureAwait(false);
-        }
-        finally
-        {
-            ReleaseOutput();
-        }
-
-        AfterEndRequest(request);
-    }
-
-    private void Release(FastCgiRequest request)
-    {
-        if (request.TryRelease())
-        {
-            _requests.Returned(request);
-        }
-    }
-
-    // As the read loop ends: each request still running finishes its response (they were just aborted) before the
-    // connection closes; an abandoned app is not waited for.
-    private Task WaitForRunningAsync()
-    {
-        if (Volatile.Read(ref _running) == 0)
-        {
-            return Task.CompletedTask;
-        }
-
-        var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _drained, drained);
-        if (Volatile.Read(ref _running) == 0)
-        {
-            drained.TrySetResult();
-        }
-
-        return drained.Task;
     }
 
     private async ValueTask WriteManagementAsync(FastCgiFrame frame, Action<PipeWriter, FastCgiFrame> write)
