@@ -48,7 +48,9 @@ public sealed class EchoBehindContainerNginx : IAsyncLifetime
 
     internal EchoProcess Forbidden { get; private set; } = null!;
 
-    public Uri Url(FrontEndMode mode, string pathAndQuery) => new(Nginx.BaseAddress(PortName(mode)), pathAndQuery);
+    public Uri BaseAddress(FrontEndMode mode) => Nginx.BaseAddress(PortName(mode));
+
+    public Uri Url(FrontEndMode mode, string pathAndQuery) => new(BaseAddress(mode), pathAndQuery);
 
     public Uri Url(string portName, string pathAndQuery) => new(Nginx.BaseAddress(portName), pathAndQuery);
 

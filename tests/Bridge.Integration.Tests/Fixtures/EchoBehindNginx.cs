@@ -48,7 +48,7 @@ public sealed class EchoBehindNginx : IAsyncLifetime
     /// <summary>The server block of <paramref name="app"/> named <paramref name="portName"/> without its app prefix (FORBIDDEN_PORT, ...).</summary>
     public Uri BaseAddress(EchoApp app, string portName) => Nginx.BaseAddress(Prefix(app) + portName);
 
-    internal EchoProcess EchoBehind(EchoApp app, FrontEndMode mode) => Echo(app, mode == FrontEndMode.Uwsgi ? "uwsgi" : "fastcgi");
+    internal EchoProcess EchoBehind(EchoApp app, FrontEndMode mode) => Echo(app, mode.Gateway());
 
     internal EchoProcess UwsgiEcho(EchoApp app) => Echo(app, "uwsgi");
 

@@ -59,7 +59,9 @@ public sealed class OtherFrontEnds : IAsyncLifetime
         _ => throw new ArgumentOutOfRangeException(nameof(front)),
     };
 
-    public Uri Url(OtherFrontEnd front, EchoApp app, string pathAndQuery) => new($"http://127.0.0.1:{Port(front, app)}{pathAndQuery}");
+    public Uri BaseAddress(OtherFrontEnd front, EchoApp app) => new($"http://127.0.0.1:{Port(front, app)}");
+
+    public Uri Url(OtherFrontEnd front, EchoApp app, string pathAndQuery) => new(BaseAddress(front, app), pathAndQuery);
 
     /// <summary>The Unix socket the app listens on (for cgi-fcgi).</summary>
     public string SocketPath(EchoApp app) => _echoes[app].SocketPath;
