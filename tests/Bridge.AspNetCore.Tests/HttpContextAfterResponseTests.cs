@@ -18,16 +18,6 @@ public sealed class HttpContextAfterResponseTests
     private const int HeldPairs = 50;
     private static readonly TimeSpan SequenceLimit = TimeSpan.FromSeconds(120);
 
-    /// <summary>How the held handler ends its answer before going on working.</summary>
-    public enum AnswerEnd
-    {
-        /// <summary>Content-Length 5, then 5 bytes.</summary>
-        ContentLengthReached,
-
-        /// <summary>5 bytes, not flushed, then <c>Response.CompleteAsync()</c>.</summary>
-        CompleteAsync,
-    }
-
     public static TheoryData<Front, AnswerEnd> FrontsAndEnds => new()
     {
         { Front.FastCgi, AnswerEnd.ContentLengthReached },
@@ -44,7 +34,7 @@ public sealed class HttpContextAfterResponseTests
 
         var wrongAnswers = await AlternatingSequence.SendOverKeptFastCgiConnectionAsync(app.EndPoint, Pairs, SequenceLimit, WithId);
 
-        await AssertEachObservationIsItsOwnAsync(observed.Reader, Pairs, wrongAnswers);
+        await AlternatingSequence.AssertEachObservationIsItsOwnAsync(observed.Reader, Pairs, wrongAnswers, v => v.RawTarget);
     }
 
     [Fact]
@@ -56,7 +46,7 @@ public sealed class HttpContextAfterResponseTests
 
         var wrongAnswers = await AlternatingSequence.SendOverKeptFastCgiConnectionAsync(app.EndPoint, HeldPairs, SequenceLimit, WithId);
 
-        await AssertEachObservationIsItsOwnAsync(observed.Reader, HeldPairs, wrongAnswers);
+        await AlternatingSequence.AssertEachObservationIsItsOwnAsync(observed.Reader, HeldPairs, wrongAnswers, v => v.RawTarget);
     }
 
     [Theory]
@@ -81,21 +71,7 @@ public sealed class HttpContextAfterResponseTests
         var second = WithId("/hello?id=second-request");
 
         using var socket = await app.ConnectAsync();
-        await Wire.SendAsync(socket, front == Front.Uwsgi ? UwsgiWire.Encode(first) : FastCgiWire.Encode(first, requestId: 1, keepConnection: true));
-        WireResponse firstResponse;
-        WireResponse secondResponse;
-        if (front == Front.Uwsgi)
-        {
-            firstResponse = WireResponse.ParseHttp(await Wire.ReadHttpResponseAsync(socket)); // the answer ended; the connection stays with the handler
-            secondResponse = await app.SendAsync(Front.Uwsgi, second);
-        }
-        else
-        {
-            var reader = new FastCgiReader(socket);
-            firstResponse = (await reader.ReadUntilEndAsync(1)).Response(1);
-            await Wire.SendAsync(socket, FastCgiWire.Encode(second, requestId: 1, keepConnection: true)); // the same id, as nginx reuses it
-            secondResponse = (await reader.ReadUntilEndAsync(1)).Response(1);
-        }
+        var (firstResponse, secondResponse) = await HeldHandlerExchange.SendAsync(socket, app.EndPoint, front == Front.Uwsgi, first, second);
 
         var atAnswer = await answered.Task.WaitAsync(Wire.Timeout);
         release.TrySetResult();
@@ -164,31 +140,5 @@ public sealed class HttpContextAfterResponseTests
         body.CopyTo(context.Response.BodyWriter.GetSpan(body.Length)); // not flushed: CompleteAsync sends it with its length
         context.Response.BodyWriter.Advance(body.Length);
         await context.Response.CompleteAsync();
-    }
-
-    private static async Task AssertEachObservationIsItsOwnAsync(ChannelReader<(HttpContextView Expected, HttpContextView Seen)> observed, int pairs, List<string> wrongAnswers)
-    {
-        var views = new List<(HttpContextView Expected, HttpContextView Seen)>();
-        using var timeout = new CancellationTokenSource(Wire.Timeout);
-        try
-        {
-            while (views.Count < 2 * pairs)
-            {
-                views.Add(await observed.ReadAsync(timeout.Token));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            Assert.Fail($"Only {views.Count} of {2 * pairs} OnCompleted callbacks ran.");
-        }
-
-        var wrong = views.Where(v => v.Expected != v.Seen).ToList();
-        var unseen = AlternatingSequence.Targets(pairs).Except(views.Select(v => v.Expected.RawTarget), StringComparer.Ordinal).Count();
-        Assert.True(wrongAnswers.Count == 0, $"{wrongAnswers.Count} answers were not their request's: {string.Join(" | ", wrongAnswers.Take(5))}");
-        Assert.True(
-            wrong.Count == 0 && unseen == 0,
-            $"{wrong.Count} of {views.Count} OnCompleted callbacks saw another request or response than their own "
-            + $"({wrong.Count(w => AlternatingSequence.IsAwaiting(w.Expected.RawTarget))} of the awaiting requests', {wrong.Count(w => !AlternatingSequence.IsAwaiting(w.Expected.RawTarget))} of the synchronous ones'); "
-            + $"{unseen} requests had no callback. First: " + string.Join(" | ", wrong.Take(3).Select(w => $"expected {w.Expected}, saw {w.Seen}")));
     }
 }

@@ -1,6 +1,6 @@
 using System.Net;
-using System.Text.Json;
 using Bridge.Integration.Tests.Fixtures;
+using Bridge.Integration.Tests.Http;
 
 namespace Bridge.Integration.Tests;
 
@@ -16,36 +16,21 @@ public sealed class ConcurrencyTests(EchoBehindNginx stack)
     public async Task Fifty_clients_send_twenty_requests_each_without_an_error(EchoApp app, FrontEndMode mode)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var gateway = mode == FrontEndMode.Uwsgi ? "uwsgi" : "fastcgi";
 
-        async Task<int> ClientAsync(int client)
+        var done = await ConcurrentClients.RunAsync(Clients, RequestsPerClient, async (client, i) =>
         {
-            for (var i = 0; i < RequestsPerClient; i++)
+            if ((client + i) % 2 == 0)
             {
-                if ((client + i) % 2 == 0)
-                {
-                    using var hello = await stack.Client.GetAsync(stack.Url(app, mode, "/hello"), timeout.Token);
-                    Assert.Equal(HttpStatusCode.OK, hello.StatusCode);
-                    Assert.Equal("hello world\n", await hello.Content.ReadAsStringAsync(timeout.Token));
-                }
-                else
-                {
-                    var query = $"client={client}&request={i}";
-                    using var content = new StringContent(query);
-                    using var echo = await stack.Client.PostAsync(stack.Url(app, mode, "/echo?" + query), content, timeout.Token);
-                    Assert.Equal(HttpStatusCode.OK, echo.StatusCode);
-                    using var json = JsonDocument.Parse(await echo.Content.ReadAsStringAsync(timeout.Token));
-                    Assert.Equal(query, json.RootElement.GetProperty("query").GetString());
-                    Assert.Equal(query.Length, json.RootElement.GetProperty("bodyLength").GetInt64());
-                    Assert.Equal(gateway, json.RootElement.GetProperty("gateway").GetString());
-                }
+                using var hello = await stack.Client.GetAsync(stack.Url(app, mode, "/hello"), timeout.Token);
+                Assert.Equal(HttpStatusCode.OK, hello.StatusCode);
+                Assert.Equal("hello world\n", await hello.Content.ReadAsStringAsync(timeout.Token));
             }
+            else
+            {
+                await EchoAnswers.AssertEchoOfQueryAsync(stack.Client, stack.BaseAddress(app, mode), $"client={client}&request={i}", mode.Gateway(), timeout.Token);
+            }
+        }, timeout.Token);
 
-            return RequestsPerClient;
-        }
-
-        var done = await Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(() => ClientAsync(c)))).WaitAsync(timeout.Token);
-
-        Assert.Equal(Clients * RequestsPerClient, done.Sum());
+        Assert.Equal(Clients * RequestsPerClient, done);
     }
 }

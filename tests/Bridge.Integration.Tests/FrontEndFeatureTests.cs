@@ -2,9 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Bridge.Integration.Tests.Fixtures;
 using Bridge.Integration.Tests.Http;
@@ -42,9 +40,8 @@ public sealed class FrontEndFeatureTests(OtherFrontEnds fronts)
         }
 
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{response.StatusCode}\n{fronts.Log(front, app)}\n{fronts.Echo(app).Log}");
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Timeout));
-        Assert.Equal(body.Length, json.RootElement.GetProperty("bodyLength").GetInt64());
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(body)), json.RootElement.GetProperty("bodySha256").GetString());
+        using var json = await EchoAnswers.ReadJsonAsync(response, Timeout);
+        EchoAnswers.AssertBody(json.RootElement, body);
     }
 
     [Theory]
@@ -58,10 +55,7 @@ public sealed class FrontEndFeatureTests(OtherFrontEnds fronts)
         using var uploaded = await fronts.Client.PostAsync(fronts.Url(front, app, "/upload"), new ByteArrayContent(upload), Timeout);
         using var downloaded = await fronts.Client.GetAsync(fronts.Url(front, app, "/bytes/" + Length), Timeout);
 
-        Assert.Equal(HttpStatusCode.OK, uploaded.StatusCode);
-        using var json = JsonDocument.Parse(await uploaded.Content.ReadAsStringAsync(Timeout));
-        Assert.Equal(Length, json.RootElement.GetProperty("bodyLength").GetInt64());
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(upload)), json.RootElement.GetProperty("bodySha256").GetString());
+        await EchoAnswers.AssertUploadAsync(uploaded, upload, Timeout);
         Assert.Equal(HttpStatusCode.OK, downloaded.StatusCode);
         var body = await downloaded.Content.ReadAsByteArrayAsync(Timeout);
         Assert.Equal(Length, body.Length);
@@ -75,21 +69,11 @@ public sealed class FrontEndFeatureTests(OtherFrontEnds fronts)
         var clock = Stopwatch.StartNew();
         using var response = await fronts.Client.GetAsync(
             fronts.Url(front, app, $"/stream/{StreamChunks}/100?delayMs={StreamDelayMs}"), HttpCompletionOption.ResponseHeadersRead, Timeout);
-        await using var stream = await response.Content.ReadAsStreamAsync(Timeout);
-        var buffer = new byte[StreamChunks * 100 + 1];
-        var received = 0;
-        TimeSpan? firstByte = null;
-        int read;
-        while ((read = await stream.ReadAsync(buffer.AsMemory(received), Timeout)) > 0)
-        {
-            firstByte ??= clock.Elapsed;
-            received += read;
-        }
+        var (body, firstByte, end) = await TimedBody.ReadAsync(response, clock, StreamChunks * 100, Timeout);
 
-        var end = clock.Elapsed;
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(StreamChunks * 100, received);
-        Assert.Equal(-1, EchoPattern.FirstMismatch(buffer.AsSpan(0, received), 0));
+        Assert.Equal(StreamChunks * 100, body.Length);
+        Assert.Equal(-1, EchoPattern.FirstMismatch(body, 0));
         var timing = $"first byte at {firstByte!.Value.TotalMilliseconds:0} ms, end at {end.TotalMilliseconds:0} ms";
         if (front is OtherFrontEnd.ApacheUwsgi or OtherFrontEnd.UwsgiRouter)
         {

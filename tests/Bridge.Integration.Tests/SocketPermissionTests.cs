@@ -10,16 +10,13 @@ namespace Bridge.Integration.Tests;
 [Collection(EchoBehindNginxDefinition.Name)]
 public sealed class SocketPermissionTests(EchoBehindNginx stack)
 {
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode OwnerAndGroup = OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
-
     [Theory]
     [MemberData(nameof(EchoApps.All), MemberType = typeof(EchoApps))]
     public async Task A_socket_the_workers_may_not_open_gives_502_and_nginx_logs_permission_denied(EchoApp app)
     {
         Assert.True(Posix.IsRoot, "This test needs root: nginx must run its workers as www-data, which only root can do.");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        Assert.Equal(OwnerOnly, File.GetUnixFileMode(stack.ForbiddenEcho(app).SocketPath));
+        Assert.Equal(SocketModes.OwnerOnly, File.GetUnixFileMode(stack.ForbiddenEcho(app).SocketPath));
 
         using var response = await stack.Client.GetAsync(new Uri(stack.BaseAddress(app, "FORBIDDEN_PORT"), "/hello"), timeout.Token);
 
@@ -34,7 +31,7 @@ public sealed class SocketPermissionTests(EchoBehindNginx stack)
     {
         Assert.True(Posix.IsRoot, "This test needs root: nginx must run its workers as www-data, which only root can do.");
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        Assert.Equal(OwnerAndGroup, File.GetUnixFileMode(stack.GroupEcho(app).SocketPath)); // nothing for others: the group is the way in
+        Assert.Equal(SocketModes.OwnerAndGroup, File.GetUnixFileMode(stack.GroupEcho(app).SocketPath)); // nothing for others: the group is the way in
 
         using var response = await stack.Client.GetAsync(new Uri(stack.BaseAddress(app, "GROUP_PORT"), "/hello"), timeout.Token);
 

@@ -26,16 +26,6 @@ public sealed class RequestStateAfterResponseTests
         { GatewayProtocol.Uwsgi, AnswerEnd.CompleteAsync },
     };
 
-    /// <summary>How the held handler ends its answer before going on working.</summary>
-    public enum AnswerEnd
-    {
-        /// <summary>Content-Length 5, then 5 bytes: the answer ends with the write that reaches the length.</summary>
-        ContentLengthReached,
-
-        /// <summary>5 bytes, not flushed, then <see cref="GatewayResponse.CompleteAsync"/>.</summary>
-        CompleteAsync,
-    }
-
     [Fact]
     public async Task Every_on_completed_callback_sees_its_own_request_and_response_when_awaiting_and_synchronous_requests_alternate_on_a_kept_fastcgi_connection()
     {
@@ -44,7 +34,7 @@ public sealed class RequestStateAfterResponseTests
 
         var wrongAnswers = await AlternatingSequence.SendOverKeptFastCgiConnectionAsync(server.EndPoint, Pairs, SequenceLimit, WithId);
 
-        await AssertEachObservationIsItsOwnAsync(observed.Reader, Pairs, wrongAnswers);
+        await AlternatingSequence.AssertEachObservationIsItsOwnAsync(observed.Reader, Pairs, wrongAnswers, v => v.RawTarget);
     }
 
     [Fact]
@@ -58,7 +48,7 @@ public sealed class RequestStateAfterResponseTests
 
         var wrongAnswers = await AlternatingSequence.SendOverKeptFastCgiConnectionAsync(server.EndPoint, HeldPairs, SequenceLimit, WithId);
 
-        await AssertEachObservationIsItsOwnAsync(observed.Reader, HeldPairs, wrongAnswers);
+        await AlternatingSequence.AssertEachObservationIsItsOwnAsync(observed.Reader, HeldPairs, wrongAnswers, v => v.RawTarget);
         Assert.Equal(0, app.Unreleased);
     }
 
@@ -86,21 +76,7 @@ public sealed class RequestStateAfterResponseTests
         var second = WithId("/hello?id=second-request");
 
         using var socket = await server.ConnectAsync();
-        await Wire.SendAsync(socket, gateway == GatewayProtocol.Uwsgi ? UwsgiWire.Encode(first) : FastCgiWire.Encode(first, requestId: 1, keepConnection: true));
-        WireResponse firstResponse;
-        WireResponse secondResponse;
-        if (gateway == GatewayProtocol.Uwsgi)
-        {
-            firstResponse = WireResponse.ParseHttp(await Wire.ReadHttpResponseAsync(socket)); // the answer ended; the connection stays with the handler
-            secondResponse = await UwsgiWire.SendAsync(server.EndPoint, second);
-        }
-        else
-        {
-            var reader = new FastCgiReader(socket);
-            firstResponse = (await reader.ReadUntilEndAsync(1)).Response(1);
-            await Wire.SendAsync(socket, FastCgiWire.Encode(second, requestId: 1, keepConnection: true)); // the same id, as nginx reuses it
-            secondResponse = (await reader.ReadUntilEndAsync(1)).Response(1);
-        }
+        var (firstResponse, secondResponse) = await HeldHandlerExchange.SendAsync(socket, server.EndPoint, gateway == GatewayProtocol.Uwsgi, first, second);
 
         var atAnswer = await answered.Task.WaitAsync(Wire.Timeout);
         release.TrySetResult();
@@ -158,31 +134,5 @@ public sealed class RequestStateAfterResponseTests
         body.CopyTo(context.Response.Body.GetSpan(body.Length));
         context.Response.Body.Advance(body.Length);
         await context.Response.CompleteAsync();
-    }
-
-    private static async Task AssertEachObservationIsItsOwnAsync(ChannelReader<(RequestView Expected, RequestView Seen)> observed, int pairs, List<string> wrongAnswers)
-    {
-        var views = new List<(RequestView Expected, RequestView Seen)>();
-        using var timeout = new CancellationTokenSource(Wire.Timeout);
-        try
-        {
-            while (views.Count < 2 * pairs)
-            {
-                views.Add(await observed.ReadAsync(timeout.Token));
-            }
-        }
-        catch (OperationCanceledException)
-        {
-            Assert.Fail($"Only {views.Count} of {2 * pairs} OnCompleted callbacks ran.");
-        }
-
-        var wrong = views.Where(v => v.Expected != v.Seen).ToList();
-        var unseen = AlternatingSequence.Targets(pairs).Except(views.Select(v => v.Expected.RawTarget), StringComparer.Ordinal).Count();
-        Assert.True(wrongAnswers.Count == 0, $"{wrongAnswers.Count} answers were not their request's: {string.Join(" | ", wrongAnswers.Take(5))}");
-        Assert.True(
-            wrong.Count == 0 && unseen == 0,
-            $"{wrong.Count} of {views.Count} OnCompleted callbacks saw another request or response than their own "
-            + $"({wrong.Count(w => AlternatingSequence.IsAwaiting(w.Expected.RawTarget))} of the awaiting requests', {wrong.Count(w => !AlternatingSequence.IsAwaiting(w.Expected.RawTarget))} of the synchronous ones'); "
-            + $"{unseen} requests had no callback. First: " + string.Join(" | ", wrong.Take(3).Select(w => $"expected {w.Expected}, saw {w.Seen}")));
     }
 }

@@ -19,7 +19,7 @@ public sealed class SocketConnectionTests : IDisposable
 
     public SocketConnectionTests()
     {
-        var (server, peer) = SocketPair();
+        var (server, peer) = UnixSocketPair.Connect(Path.Combine(Directory.CreateTempSubdirectory("bsc-").FullName, "pair.sock"));
         _peer = peer;
         _connection = new SocketConnection(server, owner: null, TimeProvider.System, _events);
     }
@@ -208,18 +208,6 @@ public sealed class SocketConnectionTests : IDisposable
         }
     }
 
-    private static (Socket Server, Socket Peer) SocketPair()
-    {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("bsc-").FullName, "pair.sock");
-        using var listen = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listen.Bind(new UnixDomainSocketEndPoint(path));
-        listen.Listen(1);
-        var peer = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        peer.Connect(new UnixDomainSocketEndPoint(path));
-        var server = listen.Accept();
-        server.Blocking = false;
-        return (server, peer);
-    }
 
     private static async Task<byte[]> ReceiveExactlyAsync(Socket socket, int length)
     {

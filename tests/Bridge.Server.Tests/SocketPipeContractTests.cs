@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Bridge.Server.Tests.Infrastructure;
 using Bridge.Server.Transport;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -194,18 +195,7 @@ public sealed class SocketPipeContractTests : IDisposable
         connection.Output.Advance(data.Length);
     }
 
-    private (Socket Server, Socket Peer) SocketPair()
-    {
-        var path = Path.Combine(_directory.FullName, Guid.NewGuid().ToString("N")[..8] + ".sock");
-        using var listen = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listen.Bind(new UnixDomainSocketEndPoint(path));
-        listen.Listen(1);
-        var peer = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        peer.Connect(new UnixDomainSocketEndPoint(path));
-        var server = listen.Accept();
-        server.Blocking = false;
-        return (server, peer);
-    }
+    private (Socket Server, Socket Peer) SocketPair() => UnixSocketPair.Connect(Path.Combine(_directory.FullName, Guid.NewGuid().ToString("N")[..8] + ".sock"));
 
     private static async Task<byte[]> ReceiveExactlyAsync(Socket socket, int length)
     {

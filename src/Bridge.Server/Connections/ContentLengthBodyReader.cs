@@ -12,53 +12,38 @@ namespace Bridge.Server.Connections;
 /// </summary>
 internal sealed class ContentLengthBodyReader : UwsgiBodyReader
 {
-    private readonly ServerContext _server;
-    private PipeReader _input = null!;
-    private BridgeConnection _connection = null!;
-    private GatewayContext? _context;
     private long _contentLength;
     private long _remaining;
     private ReadOnlySequence<byte> _lastRead;
-    private bool _completed;
 
-    public ContentLengthBodyReader(ServerContext server) => _server = server;
+    public ContentLengthBodyReader(ServerContext server)
+        : base(server)
+    {
+    }
 
     public long Remaining => _remaining;
 
     public void Reset(PipeReader input, long contentLength, BridgeConnection connection, GatewayContext? context)
     {
-        _input = input;
+        Attach(input, connection, context);
         _contentLength = _remaining = contentLength;
-        _connection = connection;
-        _context = context;
         _lastRead = default;
-        _completed = false;
     }
 
     public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_completed, this);
+        ThrowIfCompleted();
         if (_remaining == 0)
         {
             return new ReadResult(default, isCanceled: false, isCompleted: true);
         }
 
         ThrowIfAborted();
-        _connection.BodyReadStarted();
-        ReadResult result;
-        try
-        {
-            result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _connection.BodyReadEnded();
-        }
-
-        if (result.IsCanceled && _context is { RequestAborted.IsCancellationRequested: true })
+        var result = await ReadInputAsync(cancellationToken).ConfigureAwait(false);
+        if (result.IsCanceled && Context is { RequestAborted.IsCancellationRequested: true })
         {
             // Woken because the request was aborted (its deadline, most likely), not by the app's own cancel.
-            _input.AdvanceTo(result.Buffer.Start);
+            Input.AdvanceTo(result.Buffer.Start);
             ThrowIfAborted();
         }
 
@@ -67,7 +52,7 @@ internal sealed class ContentLengthBodyReader : UwsgiBodyReader
 
     public override bool TryRead(out ReadResult result)
     {
-        ObjectDisposedException.ThrowIf(_completed, this);
+        ThrowIfCompleted();
         if (_remaining == 0)
         {
             result = new ReadResult(default, isCanceled: false, isCompleted: true);
@@ -75,7 +60,7 @@ internal sealed class ContentLengthBodyReader : UwsgiBodyReader
         }
 
         ThrowIfAborted();
-        if (!_input.TryRead(out var inner))
+        if (!Input.TryRead(out var inner))
         {
             result = default;
             return false;
@@ -84,8 +69,6 @@ internal sealed class ContentLengthBodyReader : UwsgiBodyReader
         result = Limit(inner);
         return true;
     }
-
-    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
 
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
@@ -96,31 +79,17 @@ internal sealed class ContentLengthBodyReader : UwsgiBodyReader
 
         _remaining -= _lastRead.Slice(0, consumed).Length;
         _lastRead = default;
-        _input.AdvanceTo(consumed, examined);
+        Input.AdvanceTo(consumed, examined);
     }
-
-    public override void CancelPendingRead() => _input.CancelPendingRead();
-
-    public override void Complete(Exception? exception = null) => _completed = true;
 
     public override async ValueTask<bool> DrainAsync()
     {
         while (_remaining > 0)
         {
-            _connection.BodyReadStarted();
-            ReadResult result;
-            try
-            {
-                result = await _input.ReadAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                _connection.BodyReadEnded();
-            }
-
+            var result = await ReadInputAsync(CancellationToken.None).ConfigureAwait(false);
             var take = Math.Min(result.Buffer.Length, _remaining);
             _remaining -= take;
-            _input.AdvanceTo(result.Buffer.GetPosition(take));
+            Input.AdvanceTo(result.Buffer.GetPosition(take));
             if (_remaining > 0 && (result.IsCompleted || result.IsCanceled))
             {
                 return false;
@@ -132,7 +101,7 @@ internal sealed class ContentLengthBodyReader : UwsgiBodyReader
 
     private void ThrowIfAborted()
     {
-        if (_context is { RequestAborted.IsCancellationRequested: true })
+        if (Context is { RequestAborted.IsCancellationRequested: true })
         {
             throw new RequestAbortedException("The request was aborted; its body can no longer be read.");
         }
@@ -149,9 +118,9 @@ internal sealed class ContentLengthBodyReader : UwsgiBodyReader
         var whole = buffer.Length == _remaining;
         if (!whole && result.IsCompleted)
         {
-            _input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
-            _server.ProtocolLogger.BodyTruncated(_connection.Id, _contentLength - _remaining + buffer.Length, _contentLength);
-            _context?.CancelRequest();
+            Input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            Server.ProtocolLogger.BodyTruncated(Connection.Id, _contentLength - _remaining + buffer.Length, _contentLength);
+            Context?.CancelRequest();
             throw new FrontEndClosedException("The front end closed the connection before the whole request body arrived.");
         }
 

@@ -5,7 +5,6 @@ using Bridge.Protocol.Http;
 using Bridge.Server.Gateway;
 using Bridge.Server.Logging;
 
-
 namespace Bridge.Server.Connections;
 
 /// <summary>
@@ -16,33 +15,28 @@ namespace Bridge.Server.Connections;
 /// </summary>
 internal sealed class DechunkingBodyReader : UwsgiBodyReader
 {
-    private readonly ServerContext _server;
-    private PipeReader _input = null!;
-    private BridgeConnection _connection = null!;
-    private GatewayContext? _context;
     private ChunkedBodyState _state;
     private ReadOnlySequence<byte> _lastData;
     private bool _returnedData;
-    private bool _completed;
     private bool _failed;
 
-    public DechunkingBodyReader(ServerContext server) => _server = server;
+    public DechunkingBodyReader(ServerContext server)
+        : base(server)
+    {
+    }
 
     public void Reset(PipeReader input, BridgeConnection connection, GatewayContext? context)
     {
-        _input = input;
-        _connection = connection;
-        _context = context;
+        Attach(input, connection, context);
         _state = default;
         _lastData = default;
         _returnedData = false;
-        _completed = false;
         _failed = false;
     }
 
     public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(_completed, this);
+        ThrowIfCompleted();
         while (true)
         {
             if (_state.IsCompleted)
@@ -51,17 +45,7 @@ internal sealed class DechunkingBodyReader : UwsgiBodyReader
             }
 
             ThrowIfFailed();
-            _connection.BodyReadStarted();
-            ReadResult result;
-            try
-            {
-                result = await _input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            }
-            finally
-            {
-                _connection.BodyReadEnded();
-            }
-
+            var result = await ReadInputAsync(cancellationToken).ConfigureAwait(false);
             if (TryDecode(result, draining: false, out var decoded))
             {
                 return decoded;
@@ -71,7 +55,7 @@ internal sealed class DechunkingBodyReader : UwsgiBodyReader
 
     public override bool TryRead(out ReadResult result)
     {
-        ObjectDisposedException.ThrowIf(_completed, this);
+        ThrowIfCompleted();
         while (true)
         {
             if (_state.IsCompleted)
@@ -81,7 +65,7 @@ internal sealed class DechunkingBodyReader : UwsgiBodyReader
             }
 
             ThrowIfFailed();
-            if (!_input.TryRead(out var inner))
+            if (!Input.TryRead(out var inner))
             {
                 result = default;
                 return false;
@@ -94,8 +78,6 @@ internal sealed class DechunkingBodyReader : UwsgiBodyReader
         }
     }
 
-    public override void AdvanceTo(SequencePosition consumed) => AdvanceTo(consumed, consumed);
-
     public override void AdvanceTo(SequencePosition consumed, SequencePosition examined)
     {
         if (!_returnedData)
@@ -107,29 +89,15 @@ internal sealed class DechunkingBodyReader : UwsgiBodyReader
         _state.Consume(_lastData.Slice(0, consumed).Length);
         // Examined to the end of one chunk's data is not the end of what the connection holds when the next chunk's
         // framing is buffered after it: the input then reads those bytes again at once instead of waiting.
-        _input.AdvanceTo(consumed, examined);
+        Input.AdvanceTo(consumed, examined);
         _lastData = default;
     }
-
-    public override void CancelPendingRead() => _input.CancelPendingRead();
-
-    public override void Complete(Exception? exception = null) => _completed = true;
 
     public override async ValueTask<bool> DrainAsync()
     {
         while (!_state.IsCompleted && !_failed)
         {
-            _connection.BodyReadStarted();
-            ReadResult result;
-            try
-            {
-                result = await _input.ReadAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                _connection.BodyReadEnded();
-            }
-
+            var result = await ReadInputAsync(CancellationToken.None).ConfigureAwait(false);
             try
             {
                 if (TryDecode(result, draining: true, out var decoded) && !decoded.IsCompleted)
@@ -160,24 +128,24 @@ internal sealed class DechunkingBodyReader : UwsgiBodyReader
         }
         catch (GatewayProtocolException ex)
         {
-            _input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
+            Input.AdvanceTo(result.Buffer.Start, result.Buffer.End);
             _failed = true;
             if (draining)
             {
-                _server.ProtocolLogger.Rejected(_connection.Id, "uwsgi", ex.Reason, ex.Message);
+                Server.ProtocolLogger.Rejected(Connection.Id, "uwsgi", ex.Reason, ex.Message);
             }
 
             throw new RequestRejectedException(400, ex.Message, ex);
         }
 
-        if (_server.Limits.MaxRequestBodySize is { } max && _state.AnnouncedLength > max)
+        if (Server.Limits.MaxRequestBodySize is { } max && _state.AnnouncedLength > max)
         {
             // Known from the chunk-size line, before its data is read.
-            _input.AdvanceTo(buffer.Start, buffer.Start);
+            Input.AdvanceTo(buffer.Start, buffer.Start);
             _failed = true;
             if (draining)
             {
-                _server.ProtocolLogger.BodyTooLarge(_connection.Id, _state.AnnouncedLength, max);
+                Server.ProtocolLogger.BodyTooLarge(Connection.Id, _state.AnnouncedLength, max);
             }
 
             throw new RequestBodyTooLargeException(max);
@@ -191,7 +159,7 @@ internal sealed class DechunkingBodyReader : UwsgiBodyReader
             return true;
         }
 
-        _input.AdvanceTo(buffer.Start, buffer.End);
+        Input.AdvanceTo(buffer.Start, buffer.End);
         if (found || result.IsCanceled)
         {
             decoded = new ReadResult(default, result.IsCanceled, isCompleted: found); // the end (trailers read), or a cancelled read
@@ -201,8 +169,8 @@ internal sealed class DechunkingBodyReader : UwsgiBodyReader
         if (result.IsCompleted)
         {
             _failed = true;
-            _server.ProtocolLogger.BodyTruncated(_connection.Id, _state.DecodedLength, _state.AnnouncedLength);
-            _context?.CancelRequest();
+            Server.ProtocolLogger.BodyTruncated(Connection.Id, _state.DecodedLength, _state.AnnouncedLength);
+            Context?.CancelRequest();
             throw new IOException("The front end closed the connection before the end of the chunked request body.");
         }
 

@@ -1,6 +1,5 @@
-using System.Net;
-using System.Text.Json;
 using Bridge.Integration.Tests.Fixtures;
+using Bridge.Integration.Tests.Http;
 
 namespace Bridge.Integration.Tests.Containers;
 
@@ -16,27 +15,13 @@ public sealed class ContainerConcurrencyTests(EchoBehindContainerNginx stack)
     public async Task Fifty_clients_send_twenty_requests_each_without_an_error(FrontEndMode mode)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-        var gateway = mode == FrontEndMode.Uwsgi ? "uwsgi" : "fastcgi";
 
-        async Task<int> ClientAsync(int client)
-        {
-            for (var i = 0; i < RequestsPerClient; i++)
-            {
-                var query = $"client={client}&request={i}";
-                using var content = new StringContent(query);
-                using var echo = await stack.Client.PostAsync(stack.Url(mode, "/echo?" + query), content, timeout.Token);
-                Assert.Equal(HttpStatusCode.OK, echo.StatusCode);
-                using var json = JsonDocument.Parse(await echo.Content.ReadAsStringAsync(timeout.Token));
-                Assert.Equal(query, json.RootElement.GetProperty("query").GetString());
-                Assert.Equal(query.Length, json.RootElement.GetProperty("bodyLength").GetInt64());
-                Assert.Equal(gateway, json.RootElement.GetProperty("gateway").GetString());
-            }
+        var done = await ConcurrentClients.RunAsync(
+            Clients,
+            RequestsPerClient,
+            (client, i) => EchoAnswers.AssertEchoOfQueryAsync(stack.Client, stack.BaseAddress(mode), $"client={client}&request={i}", mode.Gateway(), timeout.Token),
+            timeout.Token);
 
-            return RequestsPerClient;
-        }
-
-        var done = await Task.WhenAll(Enumerable.Range(0, Clients).Select(c => Task.Run(() => ClientAsync(c)))).WaitAsync(timeout.Token);
-
-        Assert.Equal(Clients * RequestsPerClient, done.Sum());
+        Assert.Equal(Clients * RequestsPerClient, done);
     }
 }

@@ -1,7 +1,5 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using Bridge.Integration.Tests.Fixtures;
 using Bridge.Integration.Tests.Http;
 
@@ -18,25 +16,16 @@ public sealed class ContainerEchoRouteTests(EchoBehindContainerNginx stack)
     public async Task Echo_describes_the_request_as_nginx_in_the_container_passed_it(FrontEndMode mode)
     {
         var body = "hello from outside the container"u8.ToArray();
-        using var request = new HttpRequestMessage(HttpMethod.Post, stack.Url(mode, "/echo/a%20b/c?x=1&y=%20z")) { Content = new ByteArrayContent(body) };
-        request.Headers.Add("X-Test", "Value One");
+        using var request = EchoAnswers.EchoRequest(stack.BaseAddress(mode), body);
 
         using var response = await stack.Client.SendAsync(request, Timeout);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Timeout));
+        using var json = await EchoAnswers.ReadJsonAsync(response, Timeout);
         var echo = json.RootElement;
-        Assert.Equal("POST", echo.GetProperty("method").GetString());
-        Assert.Equal("/echo/a b/c", echo.GetProperty("path").GetString());
-        Assert.Equal("/echo/a%20b/c?x=1&y=%20z", echo.GetProperty("rawTarget").GetString());
-        Assert.Equal("x=1&y=%20z", echo.GetProperty("query").GetString());
-        Assert.Equal(stack.ContainerPort(mode), echo.GetProperty("serverPort").GetInt32()); // nginx's own port, in its container
+        EchoAnswers.AssertDescribes(echo, EchoAnswers.EchoQuery, stack.ContainerPort(mode), mode.Gateway(), body); // SERVER_PORT: nginx's own port, in its container
         Assert.Equal(stack.GatewayAddress, echo.GetProperty("remoteAddr").GetString()); // Docker's port proxy connects from the gateway
-        Assert.Equal(mode == FrontEndMode.Uwsgi ? "uwsgi" : "fastcgi", echo.GetProperty("gateway").GetString());
-        Assert.Equal("Value One", echo.GetProperty("headers").GetProperty("x-test").GetString());
-        Assert.Equal(body.Length, echo.GetProperty("bodyLength").GetInt64());
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(body)), echo.GetProperty("bodySha256").GetString());
     }
 
     [Theory]
@@ -46,10 +35,7 @@ public sealed class ContainerEchoRouteTests(EchoBehindContainerNginx stack)
         using var hello = await stack.Client.GetAsync(stack.Url(mode, "/hello"), Timeout);
         using var head = await stack.Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, stack.Url(mode, "/hello")), Timeout);
 
-        Assert.Equal(HttpStatusCode.OK, hello.StatusCode);
-        Assert.Equal("text/plain", hello.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(12, hello.Content.Headers.ContentLength);
-        Assert.Equal("hello world\n", await hello.Content.ReadAsStringAsync(Timeout));
+        await EchoAnswers.AssertHelloAsync(hello, Timeout);
         Assert.Equal(HttpStatusCode.OK, head.StatusCode);
         Assert.Equal(12, head.Content.Headers.ContentLength);
         Assert.Empty(await head.Content.ReadAsByteArrayAsync(Timeout));
@@ -79,38 +65,26 @@ public sealed class ContainerEchoRouteTests(EchoBehindContainerNginx stack)
 
         using var response = await stack.Client.GetAsync(stack.Url(mode, "/bytes/" + Length), Timeout);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("application/octet-stream", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal(Length, response.Content.Headers.ContentLength);
-        var body = await response.Content.ReadAsByteArrayAsync(Timeout);
-        Assert.Equal(Length, body.Length);
-        Assert.Equal(-1, EchoPattern.FirstMismatch(body, 0));
+        await EchoAnswers.AssertBytesAsync(response, Length, Timeout);
     }
 
     [Theory]
     [MemberData(nameof(ContainerModes.Both), MemberType = typeof(ContainerModes))]
     public async Task Headers_sends_one_header_per_query_pair_and_two_set_cookies_arrive(FrontEndMode mode)
     {
-        using var response = await stack.Client.GetAsync(stack.Url(mode, "/headers?Set-Cookie=a%3D1&X-One=first&Set-Cookie=b%3D2"), Timeout);
+        using var response = await stack.Client.GetAsync(stack.Url(mode, EchoAnswers.HeadersTarget), Timeout);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(new[] { "a=1", "b=2" }, response.Headers.GetValues("Set-Cookie"));
-        Assert.Equal(new[] { "first" }, response.Headers.GetValues("X-One"));
-        Assert.Equal("ok\n", await response.Content.ReadAsStringAsync(Timeout));
+        await EchoAnswers.AssertHeadersAsync(response, Timeout);
     }
 
     [Theory]
     [MemberData(nameof(ContainerModes.Both), MemberType = typeof(ContainerModes))]
     public async Task Vars_lists_the_variables_nginx_in_the_container_sent(FrontEndMode mode)
     {
-        using var response = await stack.Client.GetAsync(stack.Url(mode, "/vars?q=1"), Timeout);
+        using var response = await stack.Client.GetAsync(stack.Url(mode, EchoAnswers.VarsTarget), Timeout);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Timeout));
-        var vars = json.RootElement;
-        Assert.Equal("GET", vars.GetProperty("REQUEST_METHOD").GetString());
-        Assert.Equal("/vars?q=1", vars.GetProperty("REQUEST_URI").GetString());
-        Assert.Equal(stack.GatewayAddress, vars.GetProperty("REMOTE_ADDR").GetString());
+        using var json = await EchoAnswers.ReadVarsAsync(response, Timeout);
+        Assert.Equal(stack.GatewayAddress, json.RootElement.GetProperty("REMOTE_ADDR").GetString());
     }
 
     [Theory]
@@ -121,10 +95,7 @@ public sealed class ContainerEchoRouteTests(EchoBehindContainerNginx stack)
 
         using var response = await stack.Client.PostAsync(stack.Url(mode, "/upload"), new ByteArrayContent(body), Timeout);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Timeout));
-        Assert.Equal(body.Length, json.RootElement.GetProperty("bodyLength").GetInt64());
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(body)), json.RootElement.GetProperty("bodySha256").GetString());
+        await EchoAnswers.AssertUploadAsync(response, body, Timeout);
     }
 
     [Theory]

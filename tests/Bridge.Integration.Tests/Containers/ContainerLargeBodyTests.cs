@@ -1,6 +1,3 @@
-using System.Net;
-using System.Security.Cryptography;
-using System.Text.Json;
 using Bridge.Integration.Tests.Fixtures;
 using Bridge.Integration.Tests.Http;
 
@@ -24,10 +21,7 @@ public sealed class ContainerLargeBodyTests(EchoBehindContainerNginx stack)
 
         using var response = await stack.Client.PostAsync(stack.Url(mode, "/upload"), new ByteArrayContent(body), Timeout);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(Timeout));
-        Assert.Equal(UploadLength, json.RootElement.GetProperty("bodyLength").GetInt64());
-        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(body)), json.RootElement.GetProperty("bodySha256").GetString());
+        await EchoAnswers.AssertUploadAsync(response, body, Timeout);
     }
 
     [Theory]
@@ -36,20 +30,6 @@ public sealed class ContainerLargeBodyTests(EchoBehindContainerNginx stack)
     {
         using var response = await stack.Client.GetAsync(stack.Url(mode, "/bytes/" + DownloadLength), HttpCompletionOption.ResponseHeadersRead, Timeout);
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal(DownloadLength, response.Content.Headers.ContentLength);
-        await using var stream = await response.Content.ReadAsStreamAsync(Timeout);
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[64 * 1024];
-        long received = 0;
-        int read;
-        while ((read = await stream.ReadAsync(buffer, Timeout)) > 0)
-        {
-            hash.AppendData(buffer, 0, read);
-            received += read;
-        }
-
-        Assert.Equal(DownloadLength, received);
-        Assert.Equal(EchoPattern.Sha256(DownloadLength), Convert.ToHexStringLower(hash.GetHashAndReset()));
+        await EchoAnswers.AssertLargeBytesAsync(response, DownloadLength, Timeout);
     }
 }

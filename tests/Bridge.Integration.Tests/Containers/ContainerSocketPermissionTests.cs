@@ -11,16 +11,13 @@ namespace Bridge.Integration.Tests.Containers;
 [Collection(EchoBehindContainerNginxDefinition.Name)]
 public sealed class ContainerSocketPermissionTests(EchoBehindContainerNginx stack)
 {
-    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-    private const UnixFileMode OwnerAndGroup = OwnerOnly | UnixFileMode.GroupRead | UnixFileMode.GroupWrite;
-
     [Theory]
     [MemberData(nameof(ContainerModes.Both), MemberType = typeof(ContainerModes))]
     public async Task The_default_mode_0660_with_the_workers_gid_as_socket_group_lets_them_in(FrontEndMode mode)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         var socket = stack.EchoBehind(mode).SocketPath;
-        Assert.Equal(OwnerAndGroup, File.GetUnixFileMode(socket)); // nothing for others: the group is the way in
+        Assert.Equal(SocketModes.OwnerAndGroup, File.GetUnixFileMode(socket)); // nothing for others: the group is the way in
         Assert.Equal(stack.WwwDataGid, Posix.GroupOf(socket));
 
         using var response = await stack.Client.GetAsync(stack.Url(mode, "/hello"), timeout.Token);
@@ -33,7 +30,7 @@ public sealed class ContainerSocketPermissionTests(EchoBehindContainerNginx stac
     public async Task A_socket_the_workers_may_not_open_is_nginx_502_and_logged_as_permission_denied()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        Assert.Equal(OwnerOnly, File.GetUnixFileMode(stack.Forbidden.SocketPath));
+        Assert.Equal(SocketModes.OwnerOnly, File.GetUnixFileMode(stack.Forbidden.SocketPath));
 
         using var response = await stack.Client.GetAsync(stack.Url("FORBIDDEN_PORT", "/hello"), timeout.Token);
 

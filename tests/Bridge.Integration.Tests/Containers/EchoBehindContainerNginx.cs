@@ -1,6 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using Bridge.Integration.Tests.Fixtures;
 
@@ -18,21 +17,11 @@ public sealed class EchoBehindContainerNginx : IAsyncLifetime
 {
     private const string Template = "container-host-app.conf.template";
 
-    private readonly List<EchoProcess> _echoes = [];
-    private string? _socketFolder;
+    private EchoGroup? _echoes;
     private ContainerNginx? _nginx;
 
     /// <summary>Talks to nginx's published loopback ports; no cookies, no redirects.</summary>
-    public HttpClient Client { get; } = new(new SocketsHttpHandler
-    {
-        UseCookies = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-    })
-    {
-        Timeout = TimeSpan.FromSeconds(90),
-    };
+    public HttpClient Client { get; } = FrontEndClient.Create(timeout: TimeSpan.FromSeconds(90), pooledConnectionIdleTimeout: TimeSpan.FromSeconds(30));
 
     internal ContainerNginx Nginx => _nginx ?? throw new InvalidOperationException("Not started.");
 
@@ -48,7 +37,9 @@ public sealed class EchoBehindContainerNginx : IAsyncLifetime
 
     internal EchoProcess Forbidden { get; private set; } = null!;
 
-    public Uri Url(FrontEndMode mode, string pathAndQuery) => new(Nginx.BaseAddress(PortName(mode)), pathAndQuery);
+    public Uri BaseAddress(FrontEndMode mode) => Nginx.BaseAddress(PortName(mode));
+
+    public Uri Url(FrontEndMode mode, string pathAndQuery) => new(BaseAddress(mode), pathAndQuery);
 
     public Uri Url(string portName, string pathAndQuery) => new(Nginx.BaseAddress(portName), pathAndQuery);
 
@@ -57,59 +48,7 @@ public sealed class EchoBehindContainerNginx : IAsyncLifetime
 
     internal EchoProcess EchoBehind(FrontEndMode mode) => mode == FrontEndMode.Uwsgi ? Uwsgi : FastCgi;
 
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            if (!Posix.IsRoot)
-            {
-                throw new InvalidOperationException("These tests need root, as in CI: only root may give a socket the group of nginx's workers (www-data) and run Docker.");
-            }
-
-            _socketFolder = TempDirectory.Create("bridge-container-sockets-");
-            string Socket(string name) => Path.Combine(_socketFolder, name + ".sock");
-            _nginx = new ContainerNginx(builder => builder.WithBindMount(_socketFolder, _socketFolder));
-            await _nginx.StartAsync(Template, new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["UWSGI_SOCKET"] = Socket("uwsgi"),
-                ["FASTCGI_SOCKET"] = Socket("fastcgi"),
-                ["FORBIDDEN_SOCKET"] = Socket("forbidden"),
-            });
-            WwwDataGid = await GroupIdInContainerAsync("www-data");
-            GatewayAddress = (await DockerEngine.InspectAsync(_nginx.Container)).NetworkSettings!.Networks!.Values.Single().Gateway!;
-
-            var group = WwwDataGid.ToString(CultureInfo.InvariantCulture);
-            async Task<EchoProcess> StartEcho(string name, string protocol, params string[] extraArguments)
-            {
-                var echo = await EchoProcess.StartAsync(EchoApp.Native, Socket(name), protocol, extraArguments);
-                lock (_echoes)
-                {
-                    _echoes.Add(echo); // disposed with the others if a start fails
-                }
-
-                return echo;
-            }
-
-            var echoes = await Task.WhenAll(
-                StartEcho("uwsgi", "uwsgi", "--socket-group", group), // after EchoProcess's own --socket-group: the last one given wins
-                StartEcho("fastcgi", "fastcgi", "--socket-group", group),
-                StartEcho("forbidden", "uwsgi", "--socket-mode", "0600")); // only its owner, root, may open it
-            (Uwsgi, FastCgi, Forbidden) = (echoes[0], echoes[1], echoes[2]);
-        }
-        catch (Exception startFailure)
-        {
-            try
-            {
-                await DisposeAsync();
-            }
-            catch (InvalidOperationException cleanupFailure)
-            {
-                throw new AggregateException(startFailure, cleanupFailure);
-            }
-
-            throw;
-        }
-    }
+    public Task InitializeAsync() => FixtureStart.RunAsync(StartAsync, DisposeAsync);
 
     public async Task DisposeAsync()
     {
@@ -120,23 +59,37 @@ public sealed class EchoBehindContainerNginx : IAsyncLifetime
             _nginx = null;
         }
 
-        var problems = (await Task.WhenAll(_echoes.Select(e => e.StopAsync()))).SelectMany(p => p).ToList();
-        foreach (var echo in _echoes)
+        if (_echoes is { } echoes)
         {
-            await echo.DisposeAsync();
+            _echoes = null;
+            await echoes.DisposeAsync();
+        }
+    }
+
+    private async Task StartAsync()
+    {
+        if (!Posix.IsRoot)
+        {
+            throw new InvalidOperationException("These tests need root, as in CI: only root may give a socket the group of nginx's workers (www-data) and run Docker.");
         }
 
-        _echoes.Clear();
-        if (_socketFolder is not null)
+        var echoes = _echoes = new EchoGroup("bridge-container-sockets-");
+        _nginx = new ContainerNginx(builder => builder.WithBindMount(echoes.SocketFolder, echoes.SocketFolder));
+        await _nginx.StartAsync(Template, new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            TempDirectory.Delete(_socketFolder);
-            _socketFolder = null;
-        }
+            ["UWSGI_SOCKET"] = echoes.SocketPath("uwsgi"),
+            ["FASTCGI_SOCKET"] = echoes.SocketPath("fastcgi"),
+            ["FORBIDDEN_SOCKET"] = echoes.SocketPath("forbidden"),
+        });
+        WwwDataGid = await GroupIdInContainerAsync("www-data");
+        GatewayAddress = (await DockerEngine.InspectAsync(_nginx.Container)).NetworkSettings!.Networks!.Values.Single().Gateway!;
 
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException("An Echo app broke its shutdown contract:\n" + string.Join('\n', problems));
-        }
+        var group = WwwDataGid.ToString(CultureInfo.InvariantCulture);
+        var started = await Task.WhenAll(
+            echoes.StartAsync(EchoApp.Native, "uwsgi", "uwsgi", "--socket-group", group), // after EchoProcess's own --socket-group: the last one given wins
+            echoes.StartAsync(EchoApp.Native, "fastcgi", "fastcgi", "--socket-group", group),
+            echoes.StartAsync(EchoApp.Native, "forbidden", "uwsgi", "--socket-mode", "0600")); // only its owner, root, may open it
+        (Uwsgi, FastCgi, Forbidden) = (started[0], started[1], started[2]);
     }
 
     // getent is not needed: /etc/group of the image, as the workers' setgid() reads it.

@@ -1,4 +1,3 @@
-using System.Net;
 using Bridge.Integration.Tests.Fixtures;
 using Docker.DotNet.Models;
 using DotNet.Testcontainers.Builders;
@@ -34,17 +33,8 @@ internal sealed class ScaleOutStack : IAsyncDisposable
     public ContainerNginx Nginx => _nginx ?? throw new InvalidOperationException("This stack has no nginx.");
 
     /// <summary>Talks to nginx's published loopback ports; up to 64 connections.</summary>
-    public HttpClient Client { get; } = new(new SocketsHttpHandler
-    {
-        UseCookies = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        MaxConnectionsPerServer = 64,
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-    })
-    {
-        Timeout = TimeSpan.FromSeconds(30),
-    };
+    public HttpClient Client { get; } = FrontEndClient.Create(
+        timeout: TimeSpan.FromSeconds(30), pooledConnectionIdleTimeout: TimeSpan.FromSeconds(30), maxConnectionsPerServer: 64);
 
     /// <summary>The network, <paramref name="apps"/> app containers listening, and, for three apps, nginx in front of them.</summary>
     public static async Task<ScaleOutStack> StartAsync(int apps)

@@ -17,7 +17,6 @@ internal sealed class ContainerNginx : INginxFrontEnd
 {
     private const int FirstContainerPort = 8001;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
-    private static readonly string[] TempFolders = ["body", "proxy", "fastcgi", "uwsgi", "scgi"];
 
     private readonly Func<ContainerBuilder, ContainerBuilder> _configure;
     private readonly string _prefix = TempDirectory.Create("bridge-nginx-container-");
@@ -30,9 +29,9 @@ internal sealed class ContainerNginx : INginxFrontEnd
         _configure = configure ?? (builder => builder);
     }
 
-    public string ErrorLog => ReadShared(Path.Combine(_prefix, "error.log"));
+    public string ErrorLog => LogFile.Read(Path.Combine(_prefix, "error.log"));
 
-    public string AccessLog => ReadShared(Path.Combine(_prefix, "access.log"));
+    public string AccessLog => LogFile.Read(Path.Combine(_prefix, "access.log"));
 
     /// <summary>The running container (to stop, inspect or signal it).</summary>
     public IContainer Container => _container ?? throw new InvalidOperationException("nginx has not been started.");
@@ -45,12 +44,7 @@ internal sealed class ContainerNginx : INginxFrontEnd
         }
 
         var template = await File.ReadAllTextAsync(Repository.NginxTemplate(templateName));
-        var tmp = TempDirectory.CreateChild(_prefix, "tmp");
-        foreach (var folder in TempFolders)
-        {
-            TempDirectory.CreateChild(tmp, folder);
-        }
-
+        NginxTemplate.CreateTempFolders(_prefix);
         var all = new Dictionary<string, string>(values, StringComparer.Ordinal)
         {
             ["PREFIX"] = _prefix,
@@ -119,17 +113,5 @@ internal sealed class ContainerNginx : INginxFrontEnd
 
             await Task.Delay(50);
         }
-    }
-
-    private static string ReadShared(string path)
-    {
-        if (!File.Exists(path))
-        {
-            return "";
-        }
-
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
     }
 }

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Net;
 
 namespace Bridge.Integration.Tests.Fixtures;
 
@@ -17,22 +16,12 @@ public sealed class EchoBehindNginx : IAsyncLifetime
 
     private const string Template = "integration.conf.template";
 
-    private readonly List<EchoProcess> _echoes = [];
     private readonly Dictionary<(EchoApp App, string Role), EchoProcess> _byRole = [];
-    private string? _socketFolder;
+    private EchoGroup? _echoes;
     private LocalNginxProcess? _nginx;
 
     /// <summary>Talks to nginx over loopback; no cookies, no redirects, so every header is seen as sent.</summary>
-    public HttpClient Client { get; } = new(new SocketsHttpHandler
-    {
-        UseCookies = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-    })
-    {
-        Timeout = TimeSpan.FromSeconds(90),
-    };
+    public HttpClient Client { get; } = FrontEndClient.Create(timeout: TimeSpan.FromSeconds(90), pooledConnectionIdleTimeout: TimeSpan.FromSeconds(30));
 
     internal INginxFrontEnd Nginx => _nginx ?? throw new InvalidOperationException("Not started.");
 
@@ -48,7 +37,7 @@ public sealed class EchoBehindNginx : IAsyncLifetime
     /// <summary>The server block of <paramref name="app"/> named <paramref name="portName"/> without its app prefix (FORBIDDEN_PORT, ...).</summary>
     public Uri BaseAddress(EchoApp app, string portName) => Nginx.BaseAddress(Prefix(app) + portName);
 
-    internal EchoProcess EchoBehind(EchoApp app, FrontEndMode mode) => Echo(app, mode == FrontEndMode.Uwsgi ? "uwsgi" : "fastcgi");
+    internal EchoProcess EchoBehind(EchoApp app, FrontEndMode mode) => Echo(app, mode.Gateway());
 
     internal EchoProcess UwsgiEcho(EchoApp app) => Echo(app, "uwsgi");
 
@@ -56,79 +45,51 @@ public sealed class EchoBehindNginx : IAsyncLifetime
 
     internal EchoProcess GroupEcho(EchoApp app) => Echo(app, "group");
 
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            LocalNginxProcess.FindExecutable(); // fail first, and clearly, when nginx is not installed
-            _socketFolder = TempDirectory.Create("bridge-sockets-");
-            var starts = new List<Task>();
-            foreach (var app in Enum.GetValues<EchoApp>())
-            {
-                starts.Add(StartEcho(app, "uwsgi", "uwsgi"));
-                starts.Add(StartEcho(app, "fastcgi", "fastcgi"));
-                starts.Add(StartEcho(app, "forbidden", "uwsgi", "--socket-mode", "0600"));
-                starts.Add(StartEcho(app, "group", "auto"));
-            }
-
-            var kestrel = EchoProcess.StartOnKestrelAsync(Path.Combine(_socketFolder, "kestrel.sock"));
-            starts.Add(kestrel.ContinueWith(t => Track(t.Result), TaskScheduler.Default)); // disposed with the others if a start fails
-            await Task.WhenAll(starts);
-            Kestrel = kestrel.Result;
-
-            var values = new Dictionary<string, string>(StringComparer.Ordinal) { ["KESTREL_SOCKET"] = Kestrel.SocketPath };
-            foreach (var ((app, role), echo) in _byRole)
-            {
-                values[Prefix(app) + role.ToUpperInvariant() + "_SOCKET"] = echo.SocketPath;
-            }
-
-            _nginx = new LocalNginxProcess();
-            await _nginx.StartAsync(Template, values);
-        }
-        catch (Exception startFailure)
-        {
-            try
-            {
-                await DisposeAsync();
-            }
-            catch (InvalidOperationException cleanupFailure)
-            {
-                throw new AggregateException(startFailure, cleanupFailure);
-            }
-
-            throw;
-        }
-    }
+    public Task InitializeAsync() => FixtureStart.RunAsync(StartAsync, DisposeAsync);
 
     public async Task DisposeAsync()
     {
         Client.Dispose();
-        var problems = new List<string>();
         if (_nginx is not null)
         {
             await _nginx.DisposeAsync(); // first, so nothing new reaches Echo while it drains
             _nginx = null;
         }
 
-        var stops = await Task.WhenAll(_echoes.Select(e => e.StopAsync()));
-        problems.AddRange(stops.SelectMany(p => p));
-        foreach (var echo in _echoes)
-        {
-            await echo.DisposeAsync(); // already stopped: only releases the process
-        }
-
-        _echoes.Clear();
         _byRole.Clear();
-        if (_socketFolder is not null)
+        if (_echoes is { } echoes)
         {
-            TempDirectory.Delete(_socketFolder);
-            _socketFolder = null;
+            _echoes = null;
+            await echoes.DisposeAsync();
+        }
+    }
+
+    private async Task StartAsync()
+    {
+        LocalNginxProcess.FindExecutable(); // fail first, and clearly, when nginx is not installed
+        var echoes = _echoes = new EchoGroup("bridge-sockets-");
+        var starts = new List<Task>();
+        foreach (var app in Enum.GetValues<EchoApp>())
+        {
+            starts.Add(StartEcho(app, "uwsgi", "uwsgi"));
+            starts.Add(StartEcho(app, "fastcgi", "fastcgi"));
+            starts.Add(StartEcho(app, "forbidden", "uwsgi", "--socket-mode", "0600"));
+            starts.Add(StartEcho(app, "group", "auto"));
         }
 
-        if (problems.Count > 0)
+        var kestrel = EchoProcess.StartOnKestrelAsync(echoes.SocketPath("kestrel"));
+        starts.Add(kestrel.ContinueWith(t => echoes.Add(t.Result), TaskScheduler.Default)); // disposed with the others if a start fails
+        await Task.WhenAll(starts);
+        Kestrel = kestrel.Result;
+
+        var values = new Dictionary<string, string>(StringComparer.Ordinal) { ["KESTREL_SOCKET"] = Kestrel.SocketPath };
+        foreach (var ((app, role), echo) in _byRole)
         {
-            throw new InvalidOperationException("An Echo app broke its shutdown contract:\n" + string.Join('\n', problems));
+            values[Prefix(app) + role.ToUpperInvariant() + "_SOCKET"] = echo.SocketPath;
         }
+
+        _nginx = new LocalNginxProcess();
+        await _nginx.StartAsync(Template, values);
     }
 
     private EchoProcess Echo(EchoApp app, string role) => _byRole[(app, role)];
@@ -136,22 +97,11 @@ public sealed class EchoBehindNginx : IAsyncLifetime
     // One socket per app and role: native-uwsgi.sock, aspnetcore-forbidden.sock, ...
     private async Task StartEcho(EchoApp app, string role, string protocol, params string[] extraArguments)
     {
-        var socket = Path.Combine(_socketFolder!, $"{app.ToString().ToLowerInvariant()}-{role}.sock");
-        var echo = Track(await EchoProcess.StartAsync(app, socket, protocol, extraArguments));
-        lock (_echoes)
+        var echo = await _echoes!.StartAsync(app, $"{app.ToString().ToLowerInvariant()}-{role}", protocol, extraArguments);
+        lock (_byRole)
         {
             _byRole[(app, role)] = echo;
         }
-    }
-
-    private EchoProcess Track(EchoProcess echo)
-    {
-        lock (_echoes)
-        {
-            _echoes.Add(echo);
-        }
-
-        return echo;
     }
 
     // The native Echo's server blocks keep their names (UWSGI_PORT, ...); the ASP.NET Core sample's are ASPNET_*.

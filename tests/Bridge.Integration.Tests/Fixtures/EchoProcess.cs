@@ -85,7 +85,7 @@ internal sealed class EchoProcess : IAsyncDisposable
             Posix.ChangeGroup(socketPath, "www-data");
         }
 
-        File.SetUnixFileMode(socketPath, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
+        File.SetUnixFileMode(socketPath, SocketModes.OwnerAndGroup);
         return kestrel;
     }
 

@@ -6,4 +6,7 @@ public static class FrontEndModes
     public static TheoryData<FrontEndMode> All => new(FrontEndMode.Uwsgi, FrontEndMode.FastCgiKeepAlive, FrontEndMode.FastCgi);
 
     public static TheoryData<FrontEndMode> UwsgiAndFastCgiKeepAlive => new(FrontEndMode.Uwsgi, FrontEndMode.FastCgiKeepAlive);
+
+    /// <summary>The wire protocol nginx speaks to Bridge in <paramref name="mode"/>, as Echo names it: uwsgi or fastcgi.</summary>
+    public static string Gateway(this FrontEndMode mode) => mode == FrontEndMode.Uwsgi ? "uwsgi" : "fastcgi";
 }

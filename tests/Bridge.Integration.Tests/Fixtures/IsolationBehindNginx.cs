@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
-using System.Net;
 using Bridge.Server.Gateway;
 
 namespace Bridge.Integration.Tests.Fixtures;
@@ -19,10 +18,9 @@ public sealed class IsolationBehindNginx : IAsyncLifetime
 
     private const string Template = "isolation.conf.template";
 
-    private readonly List<EchoProcess> _echoes = [];
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _started = new();
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _aborted = new();
-    private string? _socketFolder;
+    private EchoGroup? _echoes;
     private LocalNginxProcess? _nginx;
     private HostedApp? _app;
 
@@ -45,60 +43,10 @@ public sealed class IsolationBehindNginx : IAsyncLifetime
     /// <summary>Completes when that request's RequestAborted has fired.</summary>
     public Task NeverReadsAborted(string id) => Signal(_aborted, id).Task;
 
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            LocalNginxProcess.FindExecutable(); // fail first, and clearly, when nginx is not installed
-            _socketFolder = TempDirectory.Create("bridge-isolation-");
-            var stressUwsgi = StartEchoAsync("stress-uwsgi", "uwsgi");
-            var stressFastCgi = StartEchoAsync("stress-fastcgi", "fastcgi");
-            var timeout = StartEchoAsync("timeout", "auto", "--Bridge:Limits:RequestTimeout=" + RequestTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
-            var logged = StartEchoAsync("logged", "fastcgi", "--access-log", "on"); // after EchoProcess's own --access-log off: the last one wins
-            var app = HostedApp.StartAsync(Path.Combine(_socketFolder, "app.sock"), "uwsgi", NeverReadsAsync);
-            try
-            {
-                await Task.WhenAll(stressUwsgi, stressFastCgi, timeout, logged, app);
-            }
-            finally
-            {
-                foreach (var started in new[] { stressUwsgi, stressFastCgi, timeout, logged }.Where(t => t.IsCompletedSuccessfully))
-                {
-                    _echoes.Add(started.Result);
-                }
-
-                _app = app.IsCompletedSuccessfully ? app.Result : null;
-            }
-
-            (StressUwsgi, StressFastCgi, TimeoutEcho, LoggedEcho) = (stressUwsgi.Result, stressFastCgi.Result, timeout.Result, logged.Result);
-            _nginx = new LocalNginxProcess();
-            await _nginx.StartAsync(Template, new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["STRESS_UWSGI_SOCKET"] = StressUwsgi.SocketPath,
-                ["STRESS_FASTCGI_SOCKET"] = StressFastCgi.SocketPath,
-                ["TIMEOUT_SOCKET"] = TimeoutEcho.SocketPath,
-                ["LOGGED_SOCKET"] = LoggedEcho.SocketPath,
-                ["APP_SOCKET"] = _app!.SocketPath,
-            });
-        }
-        catch (Exception startFailure)
-        {
-            try
-            {
-                await DisposeAsync();
-            }
-            catch (InvalidOperationException cleanupFailure)
-            {
-                throw new AggregateException(startFailure, cleanupFailure);
-            }
-
-            throw;
-        }
-    }
+    public Task InitializeAsync() => FixtureStart.RunAsync(StartAsync, DisposeAsync);
 
     public async Task DisposeAsync()
     {
-        var problems = new List<string>();
         if (_nginx is not null)
         {
             await _nginx.DisposeAsync(); // first, so nothing new reaches the apps while they drain
@@ -111,28 +59,42 @@ public sealed class IsolationBehindNginx : IAsyncLifetime
             _app = null;
         }
 
-        var stops = await Task.WhenAll(_echoes.Select(e => e.StopAsync()));
-        problems.AddRange(stops.SelectMany(p => p));
-        foreach (var echo in _echoes)
+        if (_echoes is { } echoes)
         {
-            await echo.DisposeAsync(); // already stopped: only releases the process
-        }
-
-        _echoes.Clear();
-        if (_socketFolder is not null)
-        {
-            TempDirectory.Delete(_socketFolder);
-            _socketFolder = null;
-        }
-
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException("An Echo app broke its shutdown contract:\n" + string.Join('\n', problems));
+            _echoes = null;
+            await echoes.DisposeAsync();
         }
     }
 
-    private Task<EchoProcess> StartEchoAsync(string name, string protocol, params string[] extraArguments)
-        => EchoProcess.StartAsync(EchoApp.Native, Path.Combine(_socketFolder!, name + ".sock"), protocol, extraArguments);
+    private async Task StartAsync()
+    {
+        LocalNginxProcess.FindExecutable(); // fail first, and clearly, when nginx is not installed
+        var echoes = _echoes = new EchoGroup("bridge-isolation-");
+        var stressUwsgi = echoes.StartAsync(EchoApp.Native, "stress-uwsgi", "uwsgi");
+        var stressFastCgi = echoes.StartAsync(EchoApp.Native, "stress-fastcgi", "fastcgi");
+        var timeout = echoes.StartAsync(EchoApp.Native, "timeout", "auto", "--Bridge:Limits:RequestTimeout=" + RequestTimeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
+        var logged = echoes.StartAsync(EchoApp.Native, "logged", "fastcgi", "--access-log", "on"); // after EchoProcess's own --access-log off: the last one wins
+        var app = HostedApp.StartAsync(Path.Combine(echoes.SocketFolder, "app.sock"), "uwsgi", NeverReadsAsync);
+        try
+        {
+            await Task.WhenAll(stressUwsgi, stressFastCgi, timeout, logged, app);
+        }
+        finally
+        {
+            _app = app.IsCompletedSuccessfully ? app.Result : null;
+        }
+
+        (StressUwsgi, StressFastCgi, TimeoutEcho, LoggedEcho) = (stressUwsgi.Result, stressFastCgi.Result, timeout.Result, logged.Result);
+        _nginx = new LocalNginxProcess();
+        await _nginx.StartAsync(Template, new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["STRESS_UWSGI_SOCKET"] = StressUwsgi.SocketPath,
+            ["STRESS_FASTCGI_SOCKET"] = StressFastCgi.SocketPath,
+            ["TIMEOUT_SOCKET"] = TimeoutEcho.SocketPath,
+            ["LOGGED_SOCKET"] = LoggedEcho.SocketPath,
+            ["APP_SOCKET"] = _app!.SocketPath,
+        });
+    }
 
     // /never-reads?id=X: never touches its body and waits for RequestAborted; anything else: /hello's answer.
     private async Task NeverReadsAsync(GatewayContext context)

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Net;
 
 namespace Bridge.Integration.Tests.Fixtures;
 
@@ -14,24 +13,17 @@ public sealed class OtherFrontEnds : IAsyncLifetime
 {
     private readonly Dictionary<EchoApp, EchoProcess> _echoes = [];
     private readonly Dictionary<EchoApp, FrontEndProcess> _routers = [];
-    private string? _socketFolder;
+    private EchoGroup? _echoGroup;
     private FrontEndProcess? _apache;
     private FrontEndProcess? _lighttpd;
 
     /// <summary>No cookies, no redirects, a new connection per request: every header is seen as sent.</summary>
-    public HttpClient Client { get; } = new(new SocketsHttpHandler
-    {
-        UseCookies = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(5),
-    })
-    {
-        Timeout = TimeSpan.FromSeconds(60),
-        // uWSGI's router closes the client connection after every response without a "Connection: close": a pooled
-        // connection reused after that meets a reset. Keep-alive itself is tested on raw sockets (FrontEndFeatureTests).
-        DefaultRequestHeaders = { ConnectionClose = true },
-    };
+    /// <remarks>
+    /// uWSGI's router closes the client connection after every response without a "Connection: close": a pooled
+    /// connection reused after that meets a reset. Keep-alive itself is tested on raw sockets (FrontEndFeatureTests).
+    /// </remarks>
+    public HttpClient Client { get; } = FrontEndClient.Create(
+        timeout: TimeSpan.FromSeconds(60), pooledConnectionIdleTimeout: TimeSpan.FromSeconds(5), connectionClose: true);
 
     public static TheoryData<OtherFrontEnd, EchoApp> Every
     {
@@ -59,7 +51,9 @@ public sealed class OtherFrontEnds : IAsyncLifetime
         _ => throw new ArgumentOutOfRangeException(nameof(front)),
     };
 
-    public Uri Url(OtherFrontEnd front, EchoApp app, string pathAndQuery) => new($"http://127.0.0.1:{Port(front, app)}{pathAndQuery}");
+    public Uri BaseAddress(OtherFrontEnd front, EchoApp app) => new($"http://127.0.0.1:{Port(front, app)}");
+
+    public Uri Url(OtherFrontEnd front, EchoApp app, string pathAndQuery) => new(BaseAddress(front, app), pathAndQuery);
 
     /// <summary>The Unix socket the app listens on (for cgi-fcgi).</summary>
     public string SocketPath(EchoApp app) => _echoes[app].SocketPath;
@@ -76,47 +70,7 @@ public sealed class OtherFrontEnds : IAsyncLifetime
 
     private FrontEndProcess Apache => Started(_apache);
 
-    public async Task InitializeAsync()
-    {
-        try
-        {
-            var apache = FrontEndProcess.Require("/usr/sbin/apache2", "apache2");
-            var lighttpd = FrontEndProcess.Require("/usr/sbin/lighttpd", "lighttpd");
-            var uwsgi = FrontEndProcess.Require("/usr/bin/uwsgi", "uwsgi-core");
-            FrontEndProcess.Require(CgiFcgi.Executable, "libfcgi-bin");
-            _socketFolder = TempDirectory.Create("bridge-fronts-");
-            await Task.WhenAll(Enum.GetValues<EchoApp>().Select(StartEchoAsync));
-
-            var sockets = new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["NATIVE_SOCKET"] = _echoes[EchoApp.Native].SocketPath,
-                ["ASPNET_SOCKET"] = _echoes[EchoApp.AspNetCore].SocketPath,
-            };
-            var starts = new List<Task>
-            {
-                Track(FrontEndProcess.StartAsync(
-                    "apache", apache, "apache.conf.template", "apache2.conf", config => ["-f", config, "-DFOREGROUND"],
-                    sockets, "User www-data\nGroup www-data", Posix.SigTerm), f => _apache = f),
-                Track(FrontEndProcess.StartAsync(
-                    "lighttpd", lighttpd, "lighttpd.conf.template", "lighttpd.conf", config => ["-D", "-f", config],
-                    sockets, "server.username = \"www-data\"\nserver.groupname = \"www-data\"", Posix.SigTerm), f => _lighttpd = f),
-            };
-            foreach (var app in Enum.GetValues<EchoApp>())
-            {
-                var values = new Dictionary<string, string>(StringComparer.Ordinal) { ["SOCKET"] = _echoes[app].SocketPath };
-                starts.Add(Track(FrontEndProcess.StartAsync(
-                    "uwsgi-router", uwsgi, "uwsgi-router.ini.template", "uwsgi-router.ini", config => ["--ini", config],
-                    values, "uid = www-data\ngid = www-data", Posix.SigInt), f => { lock (_routers) { _routers[app] = f; } }));
-            }
-
-            await Task.WhenAll(starts);
-        }
-        catch
-        {
-            await DisposeAsync();
-            throw;
-        }
-    }
+    public Task InitializeAsync() => FixtureStart.RunAsync(StartAsync, DisposeAsync);
 
     public async Task DisposeAsync()
     {
@@ -133,32 +87,53 @@ public sealed class OtherFrontEnds : IAsyncLifetime
 
         _apache = _lighttpd = null;
         _routers.Clear();
-        var problems = new List<string>();
-        foreach (var echo in _echoes.Values)
-        {
-            problems.AddRange(await echo.StopAsync());
-            await echo.DisposeAsync();
-        }
-
         _echoes.Clear();
-        if (_socketFolder is not null)
+        if (_echoGroup is { } echoes)
         {
-            TempDirectory.Delete(_socketFolder);
-            _socketFolder = null;
+            _echoGroup = null;
+            await echoes.DisposeAsync();
+        }
+    }
+
+    private async Task StartAsync()
+    {
+        var apache = FrontEndProcess.Require("/usr/sbin/apache2", "apache2");
+        var lighttpd = FrontEndProcess.Require("/usr/sbin/lighttpd", "lighttpd");
+        var uwsgi = FrontEndProcess.Require("/usr/bin/uwsgi", "uwsgi-core");
+        FrontEndProcess.Require(CgiFcgi.Executable, "libfcgi-bin");
+        _echoGroup = new EchoGroup("bridge-fronts-");
+        await Task.WhenAll(Enum.GetValues<EchoApp>().Select(StartEchoAsync));
+
+        var sockets = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["NATIVE_SOCKET"] = _echoes[EchoApp.Native].SocketPath,
+            ["ASPNET_SOCKET"] = _echoes[EchoApp.AspNetCore].SocketPath,
+        };
+        var starts = new List<Task>
+        {
+            Track(FrontEndProcess.StartAsync(
+                "apache", apache, "apache.conf.template", "apache2.conf", config => ["-f", config, "-DFOREGROUND"],
+                sockets, "User www-data\nGroup www-data", Posix.SigTerm), f => _apache = f),
+            Track(FrontEndProcess.StartAsync(
+                "lighttpd", lighttpd, "lighttpd.conf.template", "lighttpd.conf", config => ["-D", "-f", config],
+                sockets, "server.username = \"www-data\"\nserver.groupname = \"www-data\"", Posix.SigTerm), f => _lighttpd = f),
+        };
+        foreach (var app in Enum.GetValues<EchoApp>())
+        {
+            var values = new Dictionary<string, string>(StringComparer.Ordinal) { ["SOCKET"] = _echoes[app].SocketPath };
+            starts.Add(Track(FrontEndProcess.StartAsync(
+                "uwsgi-router", uwsgi, "uwsgi-router.ini.template", "uwsgi-router.ini", config => ["--ini", config],
+                values, "uid = www-data\ngid = www-data", Posix.SigInt), f => { lock (_routers) { _routers[app] = f; } }));
         }
 
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException("An Echo app broke its shutdown contract:\n" + string.Join('\n', problems));
-        }
+        await Task.WhenAll(starts);
     }
 
     private static async Task Track(Task<FrontEndProcess> start, Action<FrontEndProcess> keep) => keep(await start);
 
     private async Task StartEchoAsync(EchoApp app)
     {
-        var socket = Path.Combine(_socketFolder!, $"{app.ToString().ToLowerInvariant()}-auto.sock");
-        var echo = await EchoProcess.StartAsync(app, socket, "auto", "--access-log", "on");
+        var echo = await _echoGroup!.StartAsync(app, $"{app.ToString().ToLowerInvariant()}-auto", "auto", "--access-log", "on");
         lock (_echoes)
         {
             _echoes[app] = echo;

@@ -32,17 +32,8 @@ internal sealed class SupervisedEcho : IAsyncDisposable
     public string NginxErrorLog => _nginx.ErrorLog;
 
     /// <summary>Talks to nginx over loopback; up to 64 connections, no cookies, no redirects.</summary>
-    public HttpClient Client { get; } = new(new SocketsHttpHandler
-    {
-        UseCookies = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        MaxConnectionsPerServer = 64,
-        PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
-    })
-    {
-        Timeout = TimeSpan.FromSeconds(30),
-    };
+    public HttpClient Client { get; } = FrontEndClient.Create(
+        timeout: TimeSpan.FromSeconds(30), pooledConnectionIdleTimeout: TimeSpan.FromSeconds(30), maxConnectionsPerServer: 64);
 
     public static async Task<SupervisedEcho> StartAsync(int workers, params string[] options)
     {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Threading.Channels;
 using Bridge.Testing.FrontEnd;
 using Bridge.Testing.Logging;
 using Xunit;
@@ -77,6 +78,40 @@ public static class AlternatingSequence
         }
 
         return wrong;
+    }
+
+    /// <summary>
+    /// Reads what the OnCompleted callbacks of the sequence's 2 × <paramref name="pairs"/> requests reported (what each
+    /// request was, and what its callback saw of it) and asserts that every answer (<paramref name="wrongAnswers"/>, from
+    /// <see cref="SendOverKeptFastCgiConnectionAsync"/>) and every callback's view was its own request's, and that every
+    /// request had its callback. <paramref name="rawTarget"/> is the target a view names.
+    /// </summary>
+    public static async Task AssertEachObservationIsItsOwnAsync<TView>(
+        ChannelReader<(TView Expected, TView Seen)> observed, int pairs, List<string> wrongAnswers, Func<TView, string> rawTarget)
+        where TView : IEquatable<TView>
+    {
+        var views = new List<(TView Expected, TView Seen)>();
+        using var timeout = new CancellationTokenSource(Wire.Timeout);
+        try
+        {
+            while (views.Count < 2 * pairs)
+            {
+                views.Add(await observed.ReadAsync(timeout.Token));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"Only {views.Count} of {2 * pairs} OnCompleted callbacks ran.");
+        }
+
+        var wrong = views.Where(v => !v.Expected.Equals(v.Seen)).ToList();
+        var unseen = Targets(pairs).Except(views.Select(v => rawTarget(v.Expected)), StringComparer.Ordinal).Count();
+        Assert.True(wrongAnswers.Count == 0, $"{wrongAnswers.Count} answers were not their request's: {string.Join(" | ", wrongAnswers.Take(5))}");
+        Assert.True(
+            wrong.Count == 0 && unseen == 0,
+            $"{wrong.Count} of {views.Count} OnCompleted callbacks saw another request or response than their own "
+            + $"({wrong.Count(w => IsAwaiting(rawTarget(w.Expected)))} of the awaiting requests', {wrong.Count(w => !IsAwaiting(rawTarget(w.Expected)))} of the synchronous ones'); "
+            + $"{unseen} requests had no callback. First: " + string.Join(" | ", wrong.Take(3).Select(w => $"expected {w.Expected}, saw {w.Seen}")));
     }
 
     /// <summary>
