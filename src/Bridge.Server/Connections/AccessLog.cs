@@ -4,7 +4,9 @@ using Bridge.Server.Logging;
 namespace Bridge.Server.Connections;
 
 /// <summary>
-/// One line per request when Bridge:AccessLog is on (method, target, status, bytes, duration; 499 when aborted). The
+/// One line per request when Bridge:AccessLog is on (method, target, status, bytes, duration; 499 when aborted). An
+/// upgraded request's line is written when its tunnel ends, as nginx's: 101, the bytes the app sent through the
+/// tunnel, the tunnel's whole lifetime. The
 /// method and target come from the wire: <see cref="LogValue"/> escapes their control characters.
 /// </summary>
 internal static class AccessLog
@@ -20,7 +22,7 @@ internal static class AccessLog
             LogValue.Escape(context.Request.Method),
             LogValue.Escape(context.Request.RawTarget),
             RequestExecution.StatusFor(context),
-            context.Writer.BytesWritten,
+            context.Tunnel?.BytesSent ?? context.Writer.BytesWritten,
             server.ElapsedMilliseconds(context.StartTimestamp),
             context.Gateway == GatewayProtocol.Uwsgi ? "uwsgi" : "fastcgi");
     }
