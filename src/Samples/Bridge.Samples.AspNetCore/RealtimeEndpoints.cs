@@ -21,9 +21,11 @@ internal static class RealtimeEndpoints
     {
         if (!context.WebSockets.IsWebSocketRequest)
         {
+            const string Answer = "not a websocket request\n";
             context.Response.StatusCode = StatusCodes.Status400BadRequest;
             context.Response.ContentType = "text/plain";
-            await context.Response.WriteAsync("not a websocket request\n", context.RequestAborted).ConfigureAwait(false);
+            context.Response.ContentLength = Answer.Length;
+            await context.Response.WriteAsync(Answer, context.RequestAborted).ConfigureAwait(false);
             return;
         }
 
