@@ -126,7 +126,7 @@ hold_rows=()
 for b in $backends; do
     say "$b: $HOLD WebSockets held open"
     line=$(timeout 120 dotnet "$wsload_dll" hold "${url[$b]}" "$HOLD" "${pid_of[$b]}") || { keep_work=1; die "$b: holding $HOLD failed: $line"; }
-    hold_rows+=("| $b | $HOLD | $(field threads "$line") | $(awk "BEGIN { printf \"%.1f\", $(field rss_kb "$line") / 1024 }") | $(field errors "$line") |")
+    hold_rows+=("| $b | $HOLD | $(field threads_before "$line") → $(field threads "$line") | $(awk "BEGIN { printf \"%.1f → %.1f\", $(field rss_before_kb "$line") / 1024, $(field rss_kb "$line") / 1024 }") | $(field errors "$line") |")
 done
 
 echo
@@ -141,6 +141,6 @@ for c in $CONNECTIONS; do
     echo "c=$c: ratio to Kestrel behind proxy_pass: echo-bridge-uwsgi $(awk "BEGIN { printf \"%.2f\", ${rate[echo-bridge-uwsgi,$c]} / $k }"), aspnet-bridge-uwsgi $(awk "BEGIN { printf \"%.2f\", ${rate[aspnet-bridge-uwsgi,$c]} / $k }")"
 done
 echo
-echo "| backend | open WebSockets | server threads | server RSS MiB | errors |"
+echo "| backend | open WebSockets | server threads (before → open) | server RSS MiB (before → open) | errors |"
 echo "|---|---:|---:|---:|---:|"
 printf '%s\n' "${hold_rows[@]}"

@@ -6,7 +6,8 @@ using System.Net.WebSockets;
 // its echo, again and again, for WARMUP + SECONDS seconds (at most 10 million messages each); the SECONDS part is
 // measured. Prints one line: WSLOAD messages=... seconds=... rate=... p50_us=... p99_us=... errors=...
 // WsLoad hold URL COUNT PID: opens COUNT WebSockets, checks that each echoes, reads PID's Threads and VmRSS with all
-// open, checks them again, closes them. Prints: WSHOLD count=... threads=... rss_kb=... errors=...
+// open (and before opening them), checks them again, closes them. Prints: WSHOLD count=... threads_before=...
+// rss_before_kb=... threads=... rss_kb=... errors=...
 if (args.Length < 2)
 {
     Console.Error.WriteLine("usage: WsLoad echo URL CONNECTIONS SECONDS WARMUP SIZE | WsLoad hold URL COUNT PID");
@@ -83,6 +84,8 @@ static async Task<int> EchoAsync(Uri url, int connections, int seconds, int warm
 
 static async Task<int> HoldAsync(Uri url, int count, int pid)
 {
+    var threadsBefore = Status(pid, "Threads");
+    var rssBefore = Status(pid, "VmRSS");
     var sockets = new List<ClientWebSocket>(count);
     for (var i = 0; i < count; i += 20)
     {
@@ -94,7 +97,7 @@ static async Task<int> HoldAsync(Uri url, int count, int pid)
     var rss = Status(pid, "VmRSS");
     errors += (await Task.WhenAll(sockets.Select(RoundTripAsync))).Count(ok => !ok);
     await Task.WhenAll(sockets.Select(CloseAsync));
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"WSHOLD count={count} threads={threads} rss_kb={rss} errors={errors}"));
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"WSHOLD count={count} threads_before={threadsBefore} rss_before_kb={rssBefore} threads={threads} rss_kb={rss} errors={errors}"));
     return errors == 0 ? 0 : 1;
 }
 
