@@ -20,7 +20,7 @@ die() { echo "ws-load: ERROR: $*" >&2; exit 1; }
 [[ "$DURATION" =~ ^[1-9][0-9]*$ && "$WARMUP" =~ ^[0-9]+$ && "$HOLD" =~ ^[1-9][0-9]*$ && "$SIZE" =~ ^[1-9][0-9]*$ ]] \
     || die "DURATION, WARMUP, HOLD and SIZE are whole numbers"
 for c in $CONNECTIONS; do [[ "$c" =~ ^[1-9][0-9]*$ ]] || die "CONNECTIONS must be positive integers, got '$c'"; done
-[ "$HOLD" -le 1000 ] || die "HOLD is at most 1000 (nginx's worker_connections is 2048)"
+[ "$HOLD" -le 1500 ] || die "HOLD is at most 1500 (nginx's worker_connections is 4096; each WebSocket takes two)"
 
 sudo=""
 [ "$(id -u)" -ne 0 ] && sudo="sudo"
