@@ -212,6 +212,58 @@ public sealed class UpgradeTests
     }
 
     [Fact]
+    public async Task A_tunnel_whose_client_reads_nothing_for_minutes_is_not_cut_by_the_response_data_rate()
+    {
+        const int Length = 8 * 1024 * 1024; // far more than the socket buffers hold: the app's writes wait
+        var time = new ManualTimeProvider();
+        var app = new ProbeApplication(async context =>
+        {
+            var stream = await context.UpgradeAsync();
+            await stream.WriteAsync(new byte[Length]);
+        });
+        await using var server = await TestServer.StartAsync(app, configure: (o, _) =>
+        {
+            o.Limits.MinResponseDataRate = 240;
+            o.Limits.MinResponseDataRateGracePeriod = TimeSpan.FromSeconds(1);
+        }, time: time);
+        using var socket = await server.ConnectAsync();
+        await Wire.SendAsync(socket, UwsgiWire.Encode(TestRequest.Get("/flood").WithHeader("Upgrade", "raw")));
+        Assert.StartsWith("HTTP/1.1 101 ", await ReadHeadAsync(socket), StringComparison.Ordinal);
+        await app.WaitStartedAsync();
+
+        for (var minute = 0; minute < 5; minute++)
+        {
+            time.Advance(TimeSpan.FromMinutes(1)); // the front end takes nothing meanwhile
+        }
+
+        Assert.Equal(Length, (await Wire.ReadToEndAsync(socket)).Length); // all of it, then the end of the tunnel
+        Assert.Null((await app.WaitEndedAsync()).Error);
+        Assert.False(server.Logs.Has(121), server.Logs.Describe());
+    }
+
+    [Fact]
+    public async Task GoingAway_lets_an_app_with_a_raw_tunnel_say_goodbye_before_the_stop_cuts_it()
+    {
+        await using var server = await TestServer.StartAsync(new DelegateApplication(async context =>
+        {
+            var stream = await context.UpgradeAsync();
+            var goingAway = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var registration = context.GoingAway.Register(() => goingAway.TrySetResult());
+            await goingAway.Task;
+            await stream.WriteAsync("bye"u8.ToArray());
+        }), configure: (o, _) => o.Limits.ShutdownTimeout = TimeSpan.FromSeconds(4));
+        using var socket = await server.ConnectAsync();
+        await Wire.SendAsync(socket, UwsgiWire.Encode(TestRequest.Get("/tunnel").WithHeader("Upgrade", "raw")));
+        Assert.StartsWith("HTTP/1.1 101 ", await ReadHeadAsync(socket), StringComparison.Ordinal);
+
+        var stopping = server.Server.StopAsync();
+
+        Assert.Equal("bye", Encoding.ASCII.GetString(await Wire.ReadToEndAsync(socket))); // then the app returned: closed
+        await stopping.WaitAsync(Wire.Timeout);
+        Assert.False(server.Logs.Has(StopTimedOut), server.Logs.Describe());
+    }
+
+    [Fact]
     public async Task An_upgraded_connection_counts_as_upgraded_not_in_flight_until_it_ends()
     {
         await using var server = await TestServer.StartAsync(new DelegateApplication(async context =>
