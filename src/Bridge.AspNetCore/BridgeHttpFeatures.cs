@@ -37,6 +37,7 @@ internal sealed class BridgeHttpFeatures<TContext> : FeatureCollectionBase,
     private Stream? _wrappedBody;
     private PipeReader? _wrappedBodyReader;
     private string? _traceIdentifier;
+    private CancellationToken _stopping;
 
     public BridgeHttpFeatures() => _bodyReaderStream = _bodyReader.AsStream(leaveOpen: true);
 
@@ -47,9 +48,10 @@ internal sealed class BridgeHttpFeatures<TContext> : FeatureCollectionBase,
 
     protected override IReadOnlyList<Type> BuiltInTypes => Types;
 
-    public void Initialize(GatewayContext context, long? maxRequestBodySize)
+    public void Initialize(GatewayContext context, long? maxRequestBodySize, CancellationToken stopping)
     {
         _context = context;
+        _stopping = stopping;
         ResetFeatures();
         Error = null;
         var request = context.Request;
@@ -87,7 +89,7 @@ internal sealed class BridgeHttpFeatures<TContext> : FeatureCollectionBase,
     // the WebSockets it accepts are registered with the gateway context, so a graceful stop closes them with 1001.
     protected override object? OnSet(Type key, object? value)
         => key == typeof(IHttpWebSocketFeature) && value is IHttpWebSocketFeature handshake and not GoingAwayWebSocketFeature && _context.IsUpgradableRequest
-            ? new GoingAwayWebSocketFeature(handshake, _context)
+            ? new GoingAwayWebSocketFeature(handshake, _context, _stopping)
             : value;
 
     // IHttpRequestFeature

@@ -4,6 +4,7 @@ using Bridge.AspNetCore.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Hosting;
 using Bridge.Testing.WebSockets;
 
 namespace Bridge.AspNetCore.Tests;
@@ -98,6 +99,44 @@ public sealed class UpgradeTests
             Assert.True(await client.ClosesWithinAsync(Wire.Timeout));
             await stopping.WaitAsync(Wire.Timeout);
             Assert.False(app.Logs.Has(404), app.Logs.Describe()); // ended before the timeout's cut
+        }
+    }
+
+    [Fact]
+    public async Task A_WebSocket_its_app_drops_once_the_host_is_stopping_gets_1001_from_the_server()
+    {
+        // As SignalR does: at ApplicationStopping it cancels its WebSockets' receives (which aborts them) and returns,
+        // without a close frame.
+        var app = await BridgeApp.StartAsync(web =>
+        {
+            web.UseWebSockets();
+            web.Map("/ws", async (HttpContext context, IHostApplicationLifetime lifetime) =>
+            {
+                using var webSocket = await context.WebSockets.AcceptWebSocketAsync();
+                try
+                {
+                    while (true)
+                    {
+                        await webSocket.ReceiveAsync(new byte[16], lifetime.ApplicationStopping);
+                    }
+                }
+                catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+                {
+                }
+            });
+        });
+        await using (app)
+        {
+            using var socket = await app.ConnectAsync();
+            using var client = await RawWebSocket.HandshakeAsync(socket, key => UwsgiWire.Encode(TestRequest.Get("/ws") with { Headers = RawWebSocket.UpgradeHeaders(key) }));
+
+            var stopping = app.App.StopAsync();
+            var (_, opcode, payload) = await client.ReadFrameAsync();
+
+            Assert.Equal(RawWebSocket.Close, opcode);
+            Assert.Equal(1001, payload[0] << 8 | payload[1]);
+            Assert.True(await client.ClosesWithinAsync(Wire.Timeout));
+            await stopping.WaitAsync(Wire.Timeout);
         }
     }
 

@@ -38,6 +38,13 @@ public sealed class SupervisorWebSocketTests(ITestOutputHelper output)
         var reloadedAt = DateTime.UtcNow;
 
         await EchoAsync(old, "served by the old generation after the reload");
+
+        // The old worker takes no new connection once its stop has closed its listener and logged 403 "Stopping" (until
+        // then one may still reach it: the hand-over is not atomic, for WebSockets as for any request).
+        var stoppedAccepting = await Http.Eventually.TrueAsync(
+            () => supervisor.Log.Split('\n').Any(l => l.Contains($"pid {oldPid}]", StringComparison.Ordinal) && l.Contains("Bridge.Server.Hosting[403]", StringComparison.Ordinal)),
+            TimeSpan.FromSeconds(10));
+        Assert.True(stoppedAccepting, "the old worker did not begin its stop\n" + supervisor.Log);
         using var fresh = await WebSocketsBehindNginx.OpenAsync(port);
         await EchoAsync(fresh, "new");
         var (routed, stats) = await supervisor.WaitForStatsAsync(s => s.Workers.Any(w => w.Generation == 2 && w.Upgraded == 1), TimeSpan.FromSeconds(10));

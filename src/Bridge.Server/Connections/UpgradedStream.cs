@@ -20,13 +20,23 @@ internal sealed class UpgradedStream(PipeReader input, PipeWriter output) : Stre
 {
     private const int WriteChunk = 64 * 1024;
 
+    private const byte FinalCloseFrame = 0x88; // RFC 6455 section 5.2: FIN + opcode 8 (close)
+
     private long _bytesSent;
+    private int _writing;
+    private volatile bool _closeFrameSent;
     private long _bytesReceived;
     private volatile bool _detached;
     private volatile bool _disposed;
 
     /// <summary>Bytes the app sent through the tunnel (the access log's bytes, as nginx counts them).</summary>
     public long BytesSent => Interlocked.Read(ref _bytesSent);
+
+    /// <summary>
+    /// For a WebSocket over this stream: whether it sent a close frame. System.Net.WebSockets writes each frame with one
+    /// write, so a write that starts with a final close frame's first byte is one.
+    /// </summary>
+    public bool CloseFrameSent => _closeFrameSent;
 
     /// <summary>Bytes the app read from the tunnel.</summary>
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
@@ -84,6 +94,56 @@ internal sealed class UpgradedStream(PipeReader input, PipeWriter output) : Stre
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ThrowIfUnusable();
+        Interlocked.Increment(ref _writing);
+        try
+        {
+            if (!buffer.IsEmpty && buffer.Span[0] == FinalCloseFrame)
+            {
+                _closeFrameSent = true;
+            }
+
+            await WriteChunksAsync(buffer, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _writing);
+        }
+    }
+
+    /// <summary>
+    /// As <see cref="SendLastAsync"/>, just before the connection is cut (an abort): the bytes go if the socket takes
+    /// them at once; a send that would wait is ended by the cut that follows, which wakes it as a failure.
+    /// </summary>
+    public bool TrySendLastBeforeCut(ReadOnlySpan<byte> bytes)
+    {
+        if (_detached || Volatile.Read(ref _writing) != 0)
+        {
+            return false;
+        }
+
+        output.Write(bytes);
+        var flush = output.FlushAsync();
+        return flush.IsCompletedSuccessfully && !flush.Result.IsCompleted;
+    }
+
+    /// <summary>
+    /// The server's last word on a tunnel whose app has returned (a WebSocket's 1001), before the connection closes:
+    /// written only if no write of the app's is under way (a frame half sent) and the tunnel was not detached, even if
+    /// the app disposed the stream. True if it went.
+    /// </summary>
+    public async ValueTask<bool> SendLastAsync(ReadOnlyMemory<byte> bytes)
+    {
+        if (_detached || Volatile.Read(ref _writing) != 0)
+        {
+            return false;
+        }
+
+        output.Write(bytes.Span);
+        return !(await output.FlushAsync().ConfigureAwait(false)).IsCompleted;
+    }
+
+    private async ValueTask WriteChunksAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
+    {
         while (!buffer.IsEmpty)
         {
             var chunk = buffer[..Math.Min(buffer.Length, WriteChunk)];

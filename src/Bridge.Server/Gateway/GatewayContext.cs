@@ -30,9 +30,6 @@ public sealed class GatewayContext
     private long _connectionNumber;
     private string? _connectionId;
     private bool _upgradeLogged;
-    private UpgradedStream? _tunnel;
-    private WebSocket? _webSocket;
-    private CancellationTokenRegistration _goingAwayRegistration;
 
     internal GatewayContext(ServerContext server)
     {
@@ -41,6 +38,7 @@ public sealed class GatewayContext
         Response = new GatewayResponse(this);
         Output = new ResponseOutput(this);
         Deadline = new RequestDeadline(server);
+        Upgrade = new RequestTunnel(this);
     }
 
     /// <summary>The request.</summary>
@@ -96,7 +94,7 @@ public sealed class GatewayContext
     }
 
     /// <summary>True once <see cref="UpgradeAsync"/> has answered 101: the connection is the app's tunnel.</summary>
-    public bool IsUpgraded => _tunnel is not null;
+    public bool IsUpgraded => Upgrade.Stream is not null;
 
     /// <summary>
     /// Fires when the server's graceful stop tells upgraded connections to go away: upgraded connections are left to
@@ -141,9 +139,12 @@ public sealed class GatewayContext
     /// <summary>
     /// Puts a WebSocket made over this request's upgraded stream in the server's care: it is closed with 1001 (Going
     /// Away) when a graceful stop tells upgraded connections to go away (<see cref="GoingAway"/>), and disposed when
-    /// the request ends. Bridge.AspNetCore registers the WebSockets ASP.NET Core's middleware accepts.
+    /// the request ends. If the app returns without the WebSocket having sent a close frame once the stop has begun
+    /// (<see cref="GoingAway"/>, or <paramref name="stopping"/>: the host's ApplicationStopping), the server sends the
+    /// 1001 itself before the connection closes, so the client learns why. Bridge.AspNetCore registers the WebSockets
+    /// ASP.NET Core's middleware accepts (SignalR drops its own at ApplicationStopping without a close frame).
     /// </summary>
-    public void RegisterWebSocket(WebSocket webSocket)
+    public void RegisterWebSocket(WebSocket webSocket, CancellationToken stopping = default)
     {
         ArgumentNullException.ThrowIfNull(webSocket);
         if (!IsUpgraded)
@@ -151,14 +152,17 @@ public sealed class GatewayContext
             throw new InvalidOperationException("Only a WebSocket over this request's upgraded connection can be registered.");
         }
 
-        _goingAwayRegistration.Dispose();
-        _webSocket = webSocket;
-        _goingAwayRegistration = GoingAway.UnsafeRegister(static state => RequestUpgrade.GoAway((WebSocket)state!), webSocket);
+        Upgrade.Register(webSocket, stopping);
     }
 
-    /// <summary>Ends the request now: its connection is cut and <see cref="RequestAborted"/> fires.</summary>
+    /// <summary>
+    /// Ends the request now: its connection is cut and <see cref="RequestAborted"/> fires. A registered WebSocket that
+    /// sent no close frame gets the server's 1001 first if the stop has begun (see <see cref="RegisterWebSocket"/>).
+    /// </summary>
     public void Abort()
     {
+        Upgrade.SayGoingAwayBeforeCut(); // ASP.NET Core aborts the request of a WebSocket that aborts
+
         CancelRequest();
         Channel.Abort("The application aborted the request.");
     }
@@ -177,7 +181,10 @@ public sealed class GatewayContext
     internal int StatisticsSlot { get; set; }
 
     /// <summary>The upgraded connection's stream once the 101 went out; null otherwise.</summary>
-    internal UpgradedStream? Tunnel => _tunnel;
+    internal UpgradedStream? Tunnel => Upgrade.Stream;
+
+    /// <summary>The tunnel of an upgraded request, and its WebSocket.</summary>
+    internal RequestTunnel Upgrade { get; }
 
     internal PathBaseRule PathBaseRule => Server.PathBaseRule;
 
@@ -203,9 +210,7 @@ public sealed class GatewayContext
         _traceIdentifier = null;
         Channel = channel;
         _upgradeLogged = false;
-        _tunnel = null;
-        _webSocket = null;
-        _goingAwayRegistration = default;
+        Upgrade.Reset();
         Abandoned = false;
         AbandonedCompletion = Task.CompletedTask;
         Request.Reset(variables, body);
@@ -251,17 +256,7 @@ public sealed class GatewayContext
     }
 
     /// <summary>The 101 went out over <paramref name="tunnel"/>: from now on the connection is the app's.</summary>
-    internal void OnUpgraded(UpgradedStream tunnel) => _tunnel = tunnel;
-
-    /// <summary>The upgraded request's app task completed: nothing of it may reach the connection any more.</summary>
-    internal void EndUpgrade()
-    {
-        _goingAwayRegistration.Dispose();
-        _goingAwayRegistration = default;
-        _webSocket?.Dispose(); // stops its keep-alive timer; a WebSocket the app closed stays closed
-        _webSocket = null;
-        _tunnel?.Detach();
-    }
+    internal void OnUpgraded(UpgradedStream tunnel) => Upgrade.Open(tunnel);
 
     internal void LogUpgradeOverFastCgi()
     {

@@ -39,7 +39,7 @@ internal static class RequestExecution
             if (context.IsUpgraded)
             {
                 // Counted as complete at its 101 (ServerStatistics.Upgraded); only the tunnel ends here.
-                context.EndUpgrade();
+                await context.Upgrade.EndAsync().ConfigureAwait(false);
                 server.Statistics.EndUpgrade();
                 if (ServerMetrics.UpgradedConnections.Enabled)
                 {

@@ -11,6 +11,9 @@ internal static class RequestUpgrade
 {
     private static readonly TimeSpan DefaultKeepAliveInterval = TimeSpan.FromSeconds(30); // half of nginx's uwsgi_read_timeout
 
+    /// <summary>A server's close frame (RFC 6455 section 5.5.1, unmasked): FIN + close, 2 bytes of payload, status 1001.</summary>
+    public static readonly ReadOnlyMemory<byte> GoingAwayFrame = new byte[] { 0x88, 0x02, 0x03, 0xE9 };
+
     public static async Task<Stream> UpgradeAsync(GatewayContext context)
     {
         ThrowIfNotUpgradable(context);
