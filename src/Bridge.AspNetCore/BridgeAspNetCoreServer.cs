@@ -3,6 +3,7 @@ using Bridge.Server.Options;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -17,11 +18,13 @@ internal sealed class BridgeAspNetCoreServer : IServer
     private readonly IOptions<BridgeOptions> _options;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _timeProvider;
+    private readonly IHostApplicationLifetime _lifetime;
     private readonly ServerAddressesFeature _addresses = new();
     private BridgeServerRunner? _runner;
 
-    public BridgeAspNetCoreServer(IOptions<BridgeOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    public BridgeAspNetCoreServer(IOptions<BridgeOptions> options, ILoggerFactory loggerFactory, TimeProvider timeProvider, IHostApplicationLifetime lifetime)
     {
+        _lifetime = lifetime;
         _options = options;
         _loggerFactory = loggerFactory;
         _timeProvider = timeProvider;
@@ -35,7 +38,7 @@ internal sealed class BridgeAspNetCoreServer : IServer
     {
         // The options are validated as the runner starts: a problem is a BridgeStartException (exit code 1 when unhandled).
         _runner = new BridgeServerRunner(
-            _options, options => new HttpApplicationAdapter<TContext>(application, options.Limits.MaxRequestBodySize), _loggerFactory, _timeProvider);
+            _options, options => new HttpApplicationAdapter<TContext>(application, options.Limits.MaxRequestBodySize, _lifetime.ApplicationStopping), _loggerFactory, _timeProvider);
         await _runner.StartAsync(cancellationToken).ConfigureAwait(false);
         _addresses.Addresses.Clear();
         foreach (var address in _runner.Server!.Addresses)

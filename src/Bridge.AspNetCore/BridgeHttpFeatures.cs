@@ -17,14 +17,14 @@ namespace Bridge.AspNetCore;
 internal sealed class BridgeHttpFeatures<TContext> : FeatureCollectionBase,
     IHttpRequestFeature, IHttpResponseFeature, IHttpResponseBodyFeature, IRequestBodyPipeFeature,
     IHttpRequestBodyDetectionFeature, IHttpConnectionFeature, IHttpRequestLifetimeFeature,
-    IHttpMaxRequestBodySizeFeature, IHttpRequestIdentifierFeature, IGatewayVariablesFeature, IHostContextContainer<TContext>
+    IHttpMaxRequestBodySizeFeature, IHttpRequestIdentifierFeature, IHttpUpgradeFeature, IGatewayVariablesFeature, IHostContextContainer<TContext>
     where TContext : notnull
 {
     private static readonly Type[] Types =
     [
         typeof(IHttpRequestFeature), typeof(IHttpResponseFeature), typeof(IHttpResponseBodyFeature), typeof(IRequestBodyPipeFeature),
         typeof(IHttpRequestBodyDetectionFeature), typeof(IHttpConnectionFeature), typeof(IHttpRequestLifetimeFeature),
-        typeof(IHttpMaxRequestBodySizeFeature), typeof(IHttpRequestIdentifierFeature), typeof(IGatewayVariablesFeature),
+        typeof(IHttpMaxRequestBodySizeFeature), typeof(IHttpRequestIdentifierFeature), typeof(IHttpUpgradeFeature), typeof(IGatewayVariablesFeature),
     ];
 
     private readonly HeaderDictionary _requestHeaders = new();
@@ -37,6 +37,7 @@ internal sealed class BridgeHttpFeatures<TContext> : FeatureCollectionBase,
     private Stream? _wrappedBody;
     private PipeReader? _wrappedBodyReader;
     private string? _traceIdentifier;
+    private CancellationToken _stopping;
 
     public BridgeHttpFeatures() => _bodyReaderStream = _bodyReader.AsStream(leaveOpen: true);
 
@@ -47,9 +48,10 @@ internal sealed class BridgeHttpFeatures<TContext> : FeatureCollectionBase,
 
     protected override IReadOnlyList<Type> BuiltInTypes => Types;
 
-    public void Initialize(GatewayContext context, long? maxRequestBodySize)
+    public void Initialize(GatewayContext context, long? maxRequestBodySize, CancellationToken stopping)
     {
         _context = context;
+        _stopping = stopping;
         ResetFeatures();
         Error = null;
         var request = context.Request;
@@ -82,6 +84,13 @@ internal sealed class BridgeHttpFeatures<TContext> : FeatureCollectionBase,
     }
 
     protected override object? GetBuiltIn(Type key) => Array.IndexOf(Types, key) >= 0 ? this : null;
+
+    // ASP.NET Core's WebSocketMiddleware sets its handshake as IHttpWebSocketFeature; on a request nginx will tunnel,
+    // the WebSockets it accepts are registered with the gateway context, so a graceful stop closes them with 1001.
+    protected override object? OnSet(Type key, object? value)
+        => key == typeof(IHttpWebSocketFeature) && value is IHttpWebSocketFeature handshake and not GoingAwayWebSocketFeature && _context.IsUpgradableRequest
+            ? new GoingAwayWebSocketFeature(handshake, _context, _stopping)
+            : value;
 
     // IHttpRequestFeature
     public string Protocol { get; set; } = "";
@@ -230,6 +239,12 @@ internal sealed class BridgeHttpFeatures<TContext> : FeatureCollectionBase,
         get => _traceIdentifier ??= _context.TraceIdentifier;
         set => _traceIdentifier = value;
     }
+
+    // IHttpUpgradeFeature: true only where nginx will tunnel (uwsgi, an Upgrade header, no body); over FastCGI a
+    // request that asks for an upgrade is logged with the advice to use uwsgi_pass.
+    public bool IsUpgradableRequest => _context.IsUpgradableRequest;
+
+    public Task<Stream> UpgradeAsync() => _context.UpgradeAsync();
 
     // IGatewayVariablesFeature
     public GatewayVariables Variables => _context.Request.Variables;

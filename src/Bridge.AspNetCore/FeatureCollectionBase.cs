@@ -34,6 +34,7 @@ internal abstract class FeatureCollectionBase : IFeatureCollection
         set
         {
             ArgumentNullException.ThrowIfNull(key);
+            value = OnSet(key, value);
             for (var i = 0; i < _set.Count; i++)
             {
                 if (_set[i].Key == key)
@@ -77,6 +78,9 @@ internal abstract class FeatureCollectionBase : IFeatureCollection
     protected abstract IReadOnlyList<Type> BuiltInTypes { get; }
 
     protected abstract object? GetBuiltIn(Type key);
+
+    /// <summary>What is stored when a feature is set: <paramref name="value"/>, or something the server puts around it.</summary>
+    protected virtual object? OnSet(Type key, object? value) => value;
 
     protected void ResetFeatures()
     {

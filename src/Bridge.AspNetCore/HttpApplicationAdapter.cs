@@ -7,8 +7,9 @@ namespace Bridge.AspNetCore;
 /// <summary>
 /// Runs an ASP.NET Core application for each gateway request: features over the gateway context, the app's
 /// HttpContext from them, and DisposeContext once the response is over (after the OnCompleted callbacks), as Kestrel does.
+/// <paramref name="stopping"/> is the host's ApplicationStopping: WebSockets an app aborts from then on say 1001 first.
 /// </summary>
-internal sealed class HttpApplicationAdapter<TContext>(IHttpApplication<TContext> application, long? maxRequestBodySize) : IGatewayApplication
+internal sealed class HttpApplicationAdapter<TContext>(IHttpApplication<TContext> application, long? maxRequestBodySize, CancellationToken stopping) : IGatewayApplication
     where TContext : notnull
 {
     public async Task ProcessAsync(GatewayContext context)
@@ -18,7 +19,7 @@ internal sealed class HttpApplicationAdapter<TContext>(IHttpApplication<TContext
             context.AdapterState = features = new BridgeHttpFeatures<TContext>();
         }
 
-        features.Initialize(context, maxRequestBodySize);
+        features.Initialize(context, maxRequestBodySize, stopping);
         var httpContext = application.CreateContext(features);
 
         // Registered before the app's own callbacks, so it runs after them: the HttpContext is released last.

@@ -28,6 +28,7 @@ internal static class SnapshotBuilder
                 worker.State.ToString().ToLowerInvariant(),
                 requests,
                 stats?.InFlight ?? 0,
+                stats?.Upgraded ?? 0,
                 stats?.Exceptions ?? 0,
                 slot.Respawns,
                 worker.RssBytes,

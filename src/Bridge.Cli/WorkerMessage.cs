@@ -12,7 +12,8 @@ internal sealed record WorkerMessage(
     int InFlight,
     long Exceptions,
     double RequestTimeMsTotal,
-    double OldestInFlightMs)
+    double OldestInFlightMs,
+    int Upgraded)
 {
     public const string Ready = "ready";
     public const string Stats = "stats";
@@ -43,7 +44,8 @@ internal sealed record WorkerMessage(
                 (int)Number(root, "inFlight"),
                 (long)Number(root, "exceptions"),
                 Number(root, "requestTimeMsTotal"),
-                Number(root, "oldestInFlightMs"));
+                Number(root, "oldestInFlightMs"),
+                (int)Number(root, "upgraded"));
             return true;
         }
         catch (JsonException)

@@ -116,6 +116,7 @@ public sealed class SupervisorAgent : IAsyncDisposable
                 {
                     json.WriteNumber("requests", _statistics.Requests);
                     json.WriteNumber("inFlight", _statistics.InFlight);
+                    json.WriteNumber("upgraded", _statistics.Upgraded);
                     json.WriteNumber("exceptions", _statistics.Exceptions);
                     json.WriteNumber("requestTimeMsTotal", Math.Round(_statistics.RequestTimeMsTotal, 3));
                     json.WriteNumber("oldestInFlightMs", Math.Round(_statistics.OldestInFlightMs(), 3));

@@ -37,6 +37,9 @@ public sealed class BridgeServer : IAsyncDisposable
     /// <summary>Open connections.</summary>
     public int ConnectionCount => _connections.Count;
 
+    /// <summary>The dedicated I/O threads alive across the listeners.</summary>
+    internal int IoThreadCount => _listeners.Sum(l => l.IoThreadCount);
+
     /// <summary>Request counters (requests, in flight, exceptions, time), for a supervisor or a dashboard.</summary>
     public ServerStatistics Statistics => _server.Statistics;
 

@@ -44,6 +44,12 @@ internal sealed class ServerContext
         Descriptors = Transport.DescriptorBudget.ForThisProcess(options.Listeners.Count, Limits.MaxConcurrentConnections, Limits.MaxIoThreads);
     }
 
+    /// <summary>
+    /// Cancelled when a graceful stop tells upgraded connections to go away, shortly before it cuts them
+    /// (<see cref="Gateway.GatewayContext.GoingAway"/>); never reset: a stopped server does not start again.
+    /// </summary>
+    public CancellationTokenSource GoingAway { get; } = new();
+
     /// <summary>Spare descriptors, let go when the process runs out (filled at start).</summary>
     public Transport.DescriptorReserve Reserve { get; } = new();
 

@@ -37,6 +37,29 @@ public sealed class ServerStatisticsTests
     }
 
     [Fact]
+    public void An_upgraded_request_is_complete_at_its_101_and_its_tunnel_counts_until_it_ends()
+    {
+        var time = new SteppedTime();
+        var statistics = new ServerStatistics(time);
+        var start = time.GetTimestamp();
+        var slot = statistics.BeginRequest(start);
+        time.Advance(TimeSpan.FromMilliseconds(5));
+
+        statistics.Upgrade(slot, time.GetTimestamp() - start);
+        time.Advance(TimeSpan.FromHours(2)); // a WebSocket open for hours
+
+        Assert.Equal(1, statistics.Upgraded);
+        Assert.Equal(0, statistics.InFlight);
+        Assert.Equal(1, statistics.Requests);
+        Assert.Equal(5, statistics.RequestTimeMsTotal, 3); // the handshake, not the tunnel
+        Assert.Equal(0, statistics.OldestInFlightMs()); // nothing looks stuck to harakiri
+
+        statistics.EndUpgrade();
+        Assert.Equal(0, statistics.Upgraded);
+        Assert.Equal(1, statistics.Requests);
+    }
+
+    [Fact]
     public void Counts_requests_beyond_the_tracked_slots()
     {
         var time = new SteppedTime();

@@ -14,8 +14,8 @@ public sealed partial class StatsFormatterTests
         Listeners: [new ListenerSnapshot("unix:/run/a \"b\"\\c.sock", "uwsgi", 3, 128), new ListenerSnapshot("tcp:127.0.0.1:9000", "fastcgi", null, 64)],
         Workers:
         [
-            new WorkerSnapshot(1, 201, 2, "ready", 10, 1, 2, 0, 50_000_000, 3.5, 1.25, null),
-            new WorkerSnapshot(2, 202, 2, "starting", 0, 0, 0, 3, 0, 0.1, 0, 137),
+            new WorkerSnapshot(1, 201, 2, "ready", 10, 1, 4, 2, 0, 50_000_000, 3.5, 1.25, null),
+            new WorkerSnapshot(2, 202, 2, "starting", 0, 0, 0, 0, 3, 0, 0.1, 0, 137),
         ]);
 
     [Fact]
@@ -35,12 +35,13 @@ public sealed partial class StatsFormatterTests
         Assert.Equal(JsonValueKind.Null, root.GetProperty("listeners")[1].GetProperty("listenQueue").ValueKind);
 
         var worker = root.GetProperty("workers")[0];
-        foreach (var name in new[] { "id", "pid", "generation", "state", "requests", "inFlight", "exceptions", "respawns", "rssBytes", "uptimeSeconds", "averageRequestMs", "lastExitCode" })
+        foreach (var name in new[] { "id", "pid", "generation", "state", "requests", "inFlight", "upgraded", "exceptions", "respawns", "rssBytes", "uptimeSeconds", "averageRequestMs", "lastExitCode" })
         {
             Assert.True(worker.TryGetProperty(name, out _), name);
         }
 
         Assert.Equal(201, worker.GetProperty("pid").GetInt32());
+        Assert.Equal(4, worker.GetProperty("upgraded").GetInt32());
         Assert.Equal("ready", worker.GetProperty("state").GetString());
         Assert.Equal(137, root.GetProperty("workers")[1].GetProperty("lastExitCode").GetInt32());
     }
@@ -66,6 +67,8 @@ public sealed partial class StatsFormatterTests
         Assert.Equal(2, samples["bridge_workers"]);
         Assert.Equal(10, samples["bridge_worker_requests_total{worker=\"1\",pid=\"201\",generation=\"2\"}"]);
         Assert.Equal(1, samples["bridge_worker_in_flight{worker=\"1\",pid=\"201\",generation=\"2\"}"]);
+        Assert.Equal(4, samples["bridge_worker_upgraded_connections{worker=\"1\",pid=\"201\",generation=\"2\"}"]);
+        Assert.Contains("# TYPE bridge_worker_upgraded_connections gauge\n", text, StringComparison.Ordinal);
         Assert.Equal(2, samples["bridge_worker_exceptions_total{worker=\"1\",pid=\"201\",generation=\"2\"}"]);
         Assert.Equal(3, samples["bridge_worker_respawns_total{worker=\"2\",pid=\"202\",generation=\"2\"}"]);
         Assert.Equal(50_000_000, samples["bridge_worker_rss_bytes{worker=\"1\",pid=\"201\",generation=\"2\"}"]);

@@ -66,6 +66,7 @@ public sealed class SupervisorAgentTests : IDisposable
 
             Assert.Equal(2, stats.GetProperty("requests").GetInt64());
             Assert.Equal(0, stats.GetProperty("inFlight").GetInt32());
+            Assert.Equal(0, stats.GetProperty("upgraded").GetInt32());
             Assert.Equal(1, stats.GetProperty("exceptions").GetInt64());
             Assert.True(stats.GetProperty("requestTimeMsTotal").GetDouble() >= 0);
             Assert.Equal(0, stats.GetProperty("oldestInFlightMs").GetDouble());

@@ -2,13 +2,15 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Bridge.Integration.Tests.Fixtures;
 using Bridge.Integration.Tests.Http;
+using Bridge.Testing.WebSockets;
 
 namespace Bridge.Integration.Tests;
 
 /// <summary>
 /// Every config users copy from nginx/ (nginx/*.conf) loads in the nginx installed here and serves Echo as shipped:
 /// only what names this machine is changed (the listen port, the socket path, where Debian keeps *_params), through
-/// nginx/templates/shipped.conf.template. A directive nginx rejects (as `nginx -t` would) fails the start.
+/// nginx/templates/shipped.conf.template. A directive nginx rejects (as `nginx -t` would) fails the start. Each has a
+/// WebSocket location on uwsgi_pass, through which Echo's /ws is tunnelled.
 /// </summary>
 public sealed partial class ShippedConfigTests
 {
@@ -33,8 +35,11 @@ public sealed partial class ShippedConfigTests
     public async Task A_shipped_config_loads_in_nginx_and_serves_echo(string config)
     {
         var text = await File.ReadAllTextAsync(Path.Combine(Repository.Root, "nginx", config));
-        var protocol = text.Contains("uwsgi_pass", StringComparison.Ordinal) ? "uwsgi"
-            : text.Contains("fastcgi_pass", StringComparison.Ordinal) ? "fastcgi"
+        var uwsgi = text.Contains("uwsgi_pass", StringComparison.Ordinal);
+        var fastCgi = text.Contains("fastcgi_pass", StringComparison.Ordinal);
+        var protocol = uwsgi && fastCgi ? "auto" // FastCGI, with WebSocket paths on uwsgi_pass: one socket for both
+            : uwsgi ? "uwsgi"
+            : fastCgi ? "fastcgi"
             : throw new InvalidOperationException($"nginx/{config} has neither uwsgi_pass nor fastcgi_pass.");
         var template = await TemplateAroundAsync(config);
 
@@ -71,6 +76,15 @@ public sealed partial class ShippedConfigTests
 
             using var after = await client.GetAsync(new Uri(nginx.BaseAddress("SITE_PORT"), "/hello"));
             Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+
+            // Its WebSocket location (uwsgi_pass in both configs) tunnels Echo's /ws.
+            Assert.True(uwsgi, $"nginx/{config} has no uwsgi_pass location for WebSockets.");
+            using var webSocket = await WebSocketsBehindNginx.OpenAsync(nginx.Port("SITE_PORT"));
+            await webSocket.SendFrameAsync(RawWebSocket.Text, "through the shipped config"u8);
+            Assert.Equal("through the shipped config", System.Text.Encoding.UTF8.GetString((await webSocket.ReadMessageAsync()).Payload));
+            await webSocket.SendFrameAsync(RawWebSocket.Close, RawWebSocket.ClosePayload(1000));
+            Assert.Equal(RawWebSocket.Close, (await webSocket.ReadFrameAsync()).Opcode);
+            Assert.True(await webSocket.ClosesWithinAsync(TimeSpan.FromSeconds(10)));
         }
         finally
         {

@@ -7,7 +7,8 @@ namespace Bridge.Server.Tests;
 
 /// <summary>
 /// Echo's contract lives beside it (src/Samples/Bridge.Samples.Echo/README.md), the top-level README points at it,
-/// and every route its table lists answers as listed (the WebSocket route is marked as not served yet).
+/// and every route its table lists answers as listed (the WebSocket route without Upgrade: its 400; its tunnel is
+/// tested in UpgradeTests and through nginx).
 /// </summary>
 public sealed partial class EchoReadmeTests
 {
@@ -28,7 +29,7 @@ public sealed partial class EchoReadmeTests
         ["`GET /vars`"] = (TestRequest.Get("/vars"), 200),
         ["`POST /upload`"] = (new TestRequest("POST", "/upload") { Body = new byte[100] }, 200),
         ["`GET /worker`"] = (TestRequest.Get("/worker"), 200),
-        ["`GET /ws` (WebSocket, over uwsgi)"] = (TestRequest.Get("/ws"), 404), // coming with WebSocket support
+        ["`GET /ws` (WebSocket, over uwsgi)"] = (TestRequest.Get("/ws"), 400), // no Upgrade header
     };
 
     [Fact]
@@ -47,9 +48,12 @@ public sealed partial class EchoReadmeTests
     }
 
     [Fact]
-    public void The_websocket_route_is_marked_as_not_served_yet()
+    public void The_websocket_route_is_described_as_served()
     {
-        Assert.Contains("coming with WebSocket support; Echo does not serve it yet (404 today)", Routes()["`GET /ws` (WebSocket, over uwsgi)"], StringComparison.Ordinal);
+        var answer = Routes()["`GET /ws` (WebSocket, over uwsgi)"];
+        Assert.DoesNotContain("coming", answer, StringComparison.Ordinal);
+        Assert.Contains("upgrades (101)", answer, StringComparison.Ordinal);
+        Assert.Contains("uwsgi_pass", answer, StringComparison.Ordinal);
     }
 
     [Theory]

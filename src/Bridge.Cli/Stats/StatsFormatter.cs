@@ -28,6 +28,7 @@ internal static class StatsFormatter
 
         WorkerFamily(text, snapshot, "bridge_worker_requests_total", "counter", "Requests completed by the worker.", w => w.Requests);
         WorkerFamily(text, snapshot, "bridge_worker_in_flight", "gauge", "Requests the worker is serving now.", w => w.InFlight);
+        WorkerFamily(text, snapshot, "bridge_worker_upgraded_connections", "gauge", "Upgraded connections (WebSockets) the worker has open now.", w => w.Upgraded);
         WorkerFamily(text, snapshot, "bridge_worker_exceptions_total", "counter", "Application failures the worker answered with a 5xx.", w => w.Exceptions);
         WorkerFamily(text, snapshot, "bridge_worker_respawns_total", "counter", "Times the worker's slot was respawned.", w => w.Respawns);
         WorkerFamily(text, snapshot, "bridge_worker_rss_bytes", "gauge", "Resident memory of the worker process.", w => w.RssBytes);

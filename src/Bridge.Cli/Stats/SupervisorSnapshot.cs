@@ -19,6 +19,7 @@ internal sealed record WorkerSnapshot(
     string State,
     long Requests,
     int InFlight,
+    int Upgraded,
     long Exceptions,
     int Respawns,
     long RssBytes,

@@ -29,6 +29,7 @@ internal sealed class BridgeConnection
     private long _bodyReadTicks;   // time the current body's reads have waited so far
     private long _bodyBytesBase;   // bytes received when the current body began
     private volatile bool _stopRequested;
+    private volatile bool _upgraded;
     private string? _id;
 
     public BridgeConnection(long number, SocketConnection transport, ListenerInfo listener, ServerContext server, ConnectionManager manager)
@@ -85,6 +86,19 @@ internal sealed class BridgeConnection
         {
             Interlocked.Add(ref _bodyReadTicks, _server.Time.GetTimestamp() - since);
         }
+    }
+
+    /// <summary>
+    /// The request was upgraded (a 101): the connection is a tunnel from now on. No body-read or data-rate check
+    /// applies to it (an idle WebSocket is no stalled body, and a WebSocket that waits for its client to read is the
+    /// app's backpressure; nginx's send_timeout cuts a client that stops reading), and it leaves its I/O thread:
+    /// the tunnel's reads wait for readiness on the server's event thread, never blocked on a dedicated one.
+    /// </summary>
+    public void OnUpgraded()
+    {
+        BodyReadEnded();
+        _upgraded = true;
+        Transport.Owner = null;
     }
 
     /// <summary>Graceful stop: finish what is in flight, take no new request on this connection.</summary>
@@ -297,7 +311,7 @@ internal sealed class BridgeConnection
     private void CheckResponseRate(long now)
     {
         var since = Output.PendingSince;
-        if (since == 0 || _server.MinResponseRate is not { } rate || now - since <= _server.MinResponseRateGraceTicks)
+        if (since == 0 || _upgraded || _server.MinResponseRate is not { } rate || now - since <= _server.MinResponseRateGraceTicks)
         {
             return;
         }

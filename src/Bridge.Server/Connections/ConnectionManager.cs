@@ -82,7 +82,12 @@ internal sealed class ConnectionManager : IAsyncDisposable
         }
     }
 
-    /// <summary>Asks every connection to finish what is in flight; waits up to <paramref name="timeout"/>, then aborts the rest.</summary>
+    /// <summary>
+    /// Asks every connection to finish what is in flight; waits up to <paramref name="timeout"/>, then aborts the rest.
+    /// Upgraded connections (WebSockets) have no end of their own in sight: they are left to end until the timeout
+    /// is nearly over, then told to go away (<see cref="ServerContext.GoingAway"/>: registered WebSockets are closed
+    /// with 1001) with min(5 s, half the timeout) left for their close handshakes, and cut at the timeout.
+    /// </summary>
     public async Task StopAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var open = _connections.Values.ToArray();
@@ -93,12 +98,22 @@ internal sealed class ConnectionManager : IAsyncDisposable
         }
 
         var all = Task.WhenAll(open.Select(c => c.Completion.Task));
+        var closing = GoingAwayAllowance(timeout);
         try
         {
-            await all.WaitAsync(timeout, _server.Time, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await all.WaitAsync(timeout - closing, _server.Time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                GoAway(timeout - closing);
+                await all.WaitAsync(closing, _server.Time, cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
         {
+            GoAway(timeout); // cancelled by the host: a last chance for a 1001 before the cut
             var left = _connections.Values.ToArray();
             Logging.HostingLog.StopTimedOut(_server.HostingLogger, timeout, left.Length);
             foreach (var connection in left)
@@ -115,6 +130,33 @@ internal sealed class ConnectionManager : IAsyncDisposable
                 // An app that ignores cancellation keeps its connection; the stop goes on without it.
                 Logging.ConnectionLog.ConnectionsOutlivedStop(_server.ConnectionLogger, _connections.Count);
             }
+        }
+    }
+
+    /// <summary>How long before the end of the stop upgraded connections are told to go away: min(5 s, half of it).</summary>
+    public static TimeSpan GoingAwayAllowance(TimeSpan timeout)
+        => timeout <= TimeSpan.Zero ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Min(TimeSpan.FromSeconds(5).Ticks, timeout.Ticks / 2));
+
+    private void GoAway(TimeSpan elapsed)
+    {
+        var going = _server.GoingAway;
+        if (going.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (_server.Statistics.Upgraded is var upgraded and > 0)
+        {
+            Logging.HostingLog.GoingAway(_server.HostingLogger, upgraded, elapsed);
+        }
+
+        try
+        {
+            going.Cancel(); // registered WebSockets send their 1001 from here (their sends do not block)
+        }
+        catch (AggregateException ex)
+        {
+            Logging.HostingLog.GoingAwayCallbackFailed(_server.HostingLogger, ex);
         }
     }
 

@@ -18,10 +18,11 @@ namespace Bridge.Server.Connections;
 /// Ownership: one connection at a time, for the whole of its one request: the app, its OnCompleted callbacks, the
 /// access log line and the drain all finish before <see cref="ProcessAsync"/> returns. The app reads the body in
 /// place from the connection's input buffer; a request abandoned at its deadline may still hold a read result, so
-/// then neither this processor nor the connection's buffers are reused (<see cref="IsReusable"/>).
+/// then neither this processor nor the connection's buffers are reused (<see cref="IsReusable"/>). An upgraded
+/// request (a WebSocket) is the same one request: it ends when its app's task completes, whatever the tunnel carried.
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Pooled for the life of the server; the semaphore has no wait handle and the buffers go back to the GC with it.")]
-internal sealed class UwsgiRequestProcessor : IConnectionProcessor, IResponseChannel, IConnectionRequests
+internal sealed class UwsgiRequestProcessor : IConnectionProcessor, IResponseChannel, IUpgradableChannel, IConnectionRequests
 {
     private static readonly ResponseHeader[] EmptyBody = [new("Content-Length", "0")];
 
@@ -151,6 +152,14 @@ internal sealed class UwsgiRequestProcessor : IConnectionProcessor, IResponseCha
         => _output.CanGetUnflushedBytes && _output.UnflushedBytes == 0 ? default : _output.FlushAsync(cancellationToken);
 
     public void Abort(string reason) => _connection.Abort(reason);
+
+    // After the 101: the bytes left in the input after the request (none for nginx, which waits for the 101) and
+    // everything after them are the tunnel's.
+    public UpgradedStream Upgrade()
+    {
+        _connection.OnUpgraded();
+        return new UpgradedStream(_connection.Input, _output);
+    }
 
     private async ValueTask<bool> ReadHeadAsync(PipeReader input)
     {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.IO.Pipelines;
+using System.Net.WebSockets;
 using Bridge.Protocol.Gateway;
+using Bridge.Server.Connections;
 using Bridge.Server.Logging;
 
 namespace Bridge.Server.Gateway;
@@ -15,6 +17,9 @@ namespace Bridge.Server.Gateway;
 /// reached the front end (a FastCGI END_REQUEST, a body at its Content-Length, <see cref="GatewayResponse.CompleteAsync"/>),
 /// so a handler still running then, or an <c>OnCompleted</c> callback, reads its own request. A request abandoned at
 /// its deadline is never reused: the app may still hold it. Do not keep a context after the app's task has completed.
+/// An upgraded request (<see cref="UpgradeAsync"/>) lasts until the app's task completes: the stream it got is
+/// detached then (later calls throw <see cref="ObjectDisposedException"/>), a WebSocket registered with
+/// <see cref="RegisterWebSocket"/> is disposed, the access log line is written and the connection closes.
 /// </remarks>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "Contexts are pooled; the token source has no timer and is reset between requests.")]
 public sealed class GatewayContext
@@ -24,6 +29,7 @@ public sealed class GatewayContext
     private ushort _requestId;
     private long _connectionNumber;
     private string? _connectionId;
+    private bool _upgradeLogged;
 
     internal GatewayContext(ServerContext server)
     {
@@ -32,6 +38,7 @@ public sealed class GatewayContext
         Response = new GatewayResponse(this);
         Output = new ResponseOutput(this);
         Deadline = new RequestDeadline(server);
+        Upgrade = new RequestTunnel(this);
     }
 
     /// <summary>The request.</summary>
@@ -61,9 +68,101 @@ public sealed class GatewayContext
     /// </summary>
     public object? AdapterState { get; set; }
 
-    /// <summary>Ends the request now: its connection is cut and <see cref="RequestAborted"/> fires.</summary>
+    /// <summary>
+    /// True when the front end will tunnel this request's connection if the app upgrades it: it came over uwsgi
+    /// (nginx's <c>uwsgi_pass</c> tunnels after a 101 when the client sent <c>Upgrade</c>), it carries an
+    /// <c>Upgrade</c> header, and it has no body. Over FastCGI, which nginx never tunnels, it is false, and a
+    /// request that asked for an upgrade there is logged (once) with the advice to use <c>uwsgi_pass</c>.
+    /// </summary>
+    public bool IsUpgradableRequest
+    {
+        get
+        {
+            if (!Request.Variables.TryGetValue("HTTP_UPGRADE"u8, out var upgrade) || upgrade.IsEmpty)
+            {
+                return false;
+            }
+
+            if (Gateway != GatewayProtocol.Uwsgi)
+            {
+                LogUpgradeOverFastCgi();
+                return false;
+            }
+
+            return Request.ContentLength is null or 0 && Request.Variables.TransferEncoding.IsEmpty;
+        }
+    }
+
+    /// <summary>True once <see cref="UpgradeAsync"/> has answered 101: the connection is the app's tunnel.</summary>
+    public bool IsUpgraded => Upgrade.Stream is not null;
+
+    /// <summary>
+    /// Fires when the server's graceful stop tells upgraded connections to go away: upgraded connections are left to
+    /// end on their own until <c>Bridge:Limits:ShutdownTimeout</c> is nearly over (all of it but min(5 s, half of it)),
+    /// then this fires (WebSockets registered with <see cref="RegisterWebSocket"/> or accepted with
+    /// <see cref="AcceptWebSocketAsync"/> are closed with 1001, Going Away), and what is still open when the timeout
+    /// ends is cut. An app with another upgraded protocol says its goodbye here.
+    /// </summary>
+    public CancellationToken GoingAway => Server.GoingAway.Token;
+
+    /// <summary>
+    /// Upgrades the connection: answers <c>HTTP/1.1 101 Switching Protocols</c> with the response headers the app set
+    /// (plus <c>Connection: Upgrade</c>, and <c>Upgrade</c> with the request's value when the app set none), then hands
+    /// the raw connection over as a duplex stream. nginx (<c>uwsgi_pass</c>) relays bytes both ways from there until
+    /// either side closes; the connection closes when the app's task completes. A read that waits takes no thread.
+    /// From the 101 on, <c>Bridge:Limits:RequestTimeout</c>, the body limits and the data rates no longer apply (an
+    /// idle WebSocket is no slow request); the access log line is written when the tunnel ends (status 101, the
+    /// bytes sent through it, its whole duration), as nginx writes its own.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// The request cannot be upgraded: it came over FastCGI (also logged: use <c>uwsgi_pass</c>), it has no
+    /// <c>Upgrade</c> header (nginx would not tunnel), it has a body, the response has started, or the request ran
+    /// past its deadline.
+    /// </exception>
+    public Task<Stream> UpgradeAsync() => RequestUpgrade.UpgradeAsync(this);
+
+    /// <summary>
+    /// The server side of a WebSocket handshake (RFC 6455) and <see cref="UpgradeAsync"/>: checks the request
+    /// (GET, <c>Upgrade: websocket</c>, <c>Sec-WebSocket-Version: 13</c>, a valid <c>Sec-WebSocket-Key</c>; otherwise
+    /// a <see cref="RequestRejectedException"/> with 400), answers 101 with <c>Sec-WebSocket-Accept</c> (and
+    /// <c>Sec-WebSocket-Protocol</c> when <paramref name="subProtocol"/> is given), and returns the server's
+    /// WebSocket, registered as by <see cref="RegisterWebSocket"/>.
+    /// </summary>
+    /// <param name="subProtocol">The subprotocol chosen from the client's <c>Sec-WebSocket-Protocol</c>, or null.</param>
+    /// <param name="keepAliveInterval">
+    /// How often the server pings an idle WebSocket; 30 s by default, half of nginx's <c>uwsgi_read_timeout</c>
+    /// (60 s), which cuts a tunnel that carried nothing for that long.
+    /// </param>
+    public Task<WebSocket> AcceptWebSocketAsync(string? subProtocol = null, TimeSpan? keepAliveInterval = null)
+        => RequestUpgrade.AcceptWebSocketAsync(this, subProtocol, keepAliveInterval);
+
+    /// <summary>
+    /// Puts a WebSocket made over this request's upgraded stream in the server's care: it is closed with 1001 (Going
+    /// Away) when a graceful stop tells upgraded connections to go away (<see cref="GoingAway"/>), and disposed when
+    /// the request ends. If the app returns without the WebSocket having sent a close frame once the stop has begun
+    /// (<see cref="GoingAway"/>, or <paramref name="stopping"/>: the host's ApplicationStopping), the server sends the
+    /// 1001 itself before the connection closes, so the client learns why. Bridge.AspNetCore registers the WebSockets
+    /// ASP.NET Core's middleware accepts (SignalR drops its own at ApplicationStopping without a close frame).
+    /// </summary>
+    public void RegisterWebSocket(WebSocket webSocket, CancellationToken stopping = default)
+    {
+        ArgumentNullException.ThrowIfNull(webSocket);
+        if (!IsUpgraded)
+        {
+            throw new InvalidOperationException("Only a WebSocket over this request's upgraded connection can be registered.");
+        }
+
+        Upgrade.Register(webSocket, stopping);
+    }
+
+    /// <summary>
+    /// Ends the request now: its connection is cut and <see cref="RequestAborted"/> fires. A registered WebSocket that
+    /// sent no close frame gets the server's 1001 first if the stop has begun (see <see cref="RegisterWebSocket"/>).
+    /// </summary>
     public void Abort()
     {
+        Upgrade.SayGoingAwayBeforeCut(); // ASP.NET Core aborts the request of a WebSocket that aborts
+
         CancelRequest();
         Channel.Abort("The application aborted the request.");
     }
@@ -77,6 +176,15 @@ public sealed class GatewayContext
     internal RequestDeadline Deadline { get; }
 
     internal long StartTimestamp { get; private set; }
+
+    /// <summary>The request's slot in the server's statistics (see <see cref="Metrics.ServerStatistics.BeginRequest"/>).</summary>
+    internal int StatisticsSlot { get; set; }
+
+    /// <summary>The upgraded connection's stream once the 101 went out; null otherwise.</summary>
+    internal UpgradedStream? Tunnel => Upgrade.Stream;
+
+    /// <summary>The tunnel of an upgraded request, and its WebSocket.</summary>
+    internal RequestTunnel Upgrade { get; }
 
     internal PathBaseRule PathBaseRule => Server.PathBaseRule;
 
@@ -101,6 +209,8 @@ public sealed class GatewayContext
         _requestId = requestId;
         _traceIdentifier = null;
         Channel = channel;
+        _upgradeLogged = false;
+        Upgrade.Reset();
         Abandoned = false;
         AbandonedCompletion = Task.CompletedTask;
         Request.Reset(variables, body);
@@ -136,11 +246,25 @@ public sealed class GatewayContext
         Request.Body.CancelPendingRead();
     }
 
-    // Heartbeat: the per-request deadline passed.
+    // Heartbeat: the per-request deadline passed (unless an upgrade stopped it first).
     internal void OnDeadline()
     {
-        Deadline.Expire(); // before the token: an app that throws at once must still get its 504
-        CancelRequest();
+        if (Deadline.Expire()) // before the token: an app that throws at once must still get its 504
+        {
+            CancelRequest();
+        }
+    }
+
+    /// <summary>The 101 went out over <paramref name="tunnel"/>: from now on the connection is the app's.</summary>
+    internal void OnUpgraded(UpgradedStream tunnel) => Upgrade.Open(tunnel);
+
+    internal void LogUpgradeOverFastCgi()
+    {
+        if (!_upgradeLogged)
+        {
+            _upgradeLogged = true;
+            Server.ApplicationLogger.UpgradeOverFastCgi(TraceIdentifier, LogValue.Escape(Request.GetHeader("Upgrade") ?? ""));
+        }
     }
 
     /// <summary>The app is answered for but still runs: from now on nothing may reuse this context.</summary>

@@ -17,7 +17,7 @@ internal static class RequestExecution
     public static async Task ExecuteAsync(GatewayContext context, IGatewayApplication application)
     {
         var server = context.Server;
-        var statisticsSlot = server.Statistics.BeginRequest(context.StartTimestamp);
+        context.StatisticsSlot = server.Statistics.BeginRequest(context.StartTimestamp);
         var method = ServerMetrics.ActiveRequests.Enabled || ServerMetrics.RequestDuration.Enabled ? context.Request.Method : null;
         var active = method is not null && ServerMetrics.ActiveRequests.Enabled;
         if (active)
@@ -36,7 +36,21 @@ internal static class RequestExecution
         finally
         {
             var elapsed = server.Time.GetTimestamp() - context.StartTimestamp;
-            server.Statistics.EndRequest(statisticsSlot, elapsed);
+            if (context.IsUpgraded)
+            {
+                // Counted as complete at its 101 (ServerStatistics.Upgraded); only the tunnel ends here.
+                await context.Upgrade.EndAsync().ConfigureAwait(false);
+                server.Statistics.EndUpgrade();
+                if (ServerMetrics.UpgradedConnections.Enabled)
+                {
+                    ServerMetrics.UpgradedConnections.Add(-1);
+                }
+            }
+            else
+            {
+                server.Statistics.EndRequest(context.StatisticsSlot, elapsed);
+            }
+
             if (active)
             {
                 ServerMetrics.RequestEnded(method!, context.Gateway);

@@ -73,6 +73,39 @@ internal static class ResponseHead
         return suppressBody;
     }
 
+    /// <summary>
+    /// Under the channel's lock: the head of an upgrade, <c>HTTP/1.1 101 Switching Protocols</c> and the app's headers,
+    /// with <c>Connection: Upgrade</c> and (when the app set none) the request's <c>Upgrade</c>; no Content-Length or
+    /// Transfer-Encoding (RFC 9110 forbids them on a 1xx). An invalid header throws (the app's answer is then a 500).
+    /// </summary>
+    public static void WriteUpgrade(GatewayContext context)
+    {
+        var response = context.Response;
+        if (response.Headers.Remove("Transfer-Encoding"))
+        {
+            context.Server.ApplicationLogger.TransferEncodingRemoved(context.TraceIdentifier);
+        }
+
+        response.ContentLength = null;
+        if (response.Headers.Get("Connection") is null)
+        {
+            response.Headers.Add("Connection", "Upgrade");
+        }
+
+        if (response.Headers.Get("Upgrade") is null && context.Request.GetHeader("Upgrade") is { } upgrade)
+        {
+            response.Headers.Add("Upgrade", upgrade);
+        }
+
+        if (!AreValid(context))
+        {
+            throw new InvalidOperationException("The upgrade's response head has an invalid header (see the log).");
+        }
+
+        response.HasStarted = true;
+        context.Channel.WriteHead(101, response.ReasonPhrase, response.Headers.AsSpan());
+    }
+
     public static bool AllowsBody(int status) => status is >= 200 and not 204 and not 304;
 
     private static bool AreValid(GatewayContext context)

@@ -153,6 +153,40 @@ internal sealed class ResponseOutput(GatewayContext context)
         }
     }
 
+    /// <summary>
+    /// Writes and sends the 101 head of an upgrade (after OnStarting, under the channel's lock), and closes the
+    /// HTTP response: nothing more goes through it. The request's deadline stops here, or the upgrade is refused if
+    /// it already passed. Returns false when the flush found the front end gone.
+    /// </summary>
+    public async ValueTask<bool> UpgradeAsync()
+    {
+        ThrowIfClosed();
+        var response = context.Response;
+        await response.RunOnStartingAsync().ConfigureAwait(false);
+        var channel = context.Channel;
+        await channel.AcquireAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            ThrowIfClosed();
+            response.ThrowIfStarted();
+            if (!context.Deadline.Stop())
+            {
+                throw new InvalidOperationException("The request ran past Bridge:Limits:RequestTimeout: too late to upgrade it.");
+            }
+
+            ResponseHead.WriteUpgrade(context);
+            _closed = true;
+            _suppressBody = true;
+            var result = await channel.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            _frontEndGone |= result.IsCompleted;
+            return !result.IsCompleted;
+        }
+        finally
+        {
+            channel.Release();
+        }
+    }
+
     /// <summary>After a failure: closes the response, cutting the connection if the head had gone out. True if cut.</summary>
     public bool CloseOnFailure(string reason)
     {

@@ -36,6 +36,9 @@ internal sealed class Listener : IAsyncDisposable
 
     public ListenerInfo Info { get; }
 
+    /// <summary>Its I/O threads alive (accepting, serving or parked).</summary>
+    public int IoThreadCount => _acceptors.ThreadCount;
+
     /// <summary>The address as bound (a TCP port 0 resolved to the real port).</summary>
     public string BoundAddress => Info.Address.Kind == ListenAddressKind.Tcp && _socket.LocalEndPoint is { } local
         ? "tcp:" + local

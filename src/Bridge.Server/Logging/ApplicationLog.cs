@@ -10,7 +10,7 @@ internal static partial class ApplicationLog
     [LoggerMessage(302, LogLevel.Error, "Request {TraceIdentifier}: the response header {HeaderName} has an invalid name or a value with CR, LF, NUL or a character outside Latin-1; answered 500 instead of sending a split response.")]
     public static partial void InvalidResponseHeader(this ILogger logger, string traceIdentifier, string headerName);
 
-    [LoggerMessage(303, LogLevel.Error, "Request {TraceIdentifier}: status {StatusCode} refused (nginx takes a 1xx as the final answer); answered 500.")]
+    [LoggerMessage(303, LogLevel.Error, "Request {TraceIdentifier}: status {StatusCode} refused (nginx takes a 1xx as the final answer; a 101 goes out only through UpgradeAsync/AcceptWebSocketAsync); answered 500.")]
     public static partial void InformationalStatusRefused(this ILogger logger, string traceIdentifier, int statusCode);
 
     [LoggerMessage(304, LogLevel.Warning, "Request {TraceIdentifier}: the Transfer-Encoding response header was removed; nginx would pass chunk framing to the client as body bytes.")]
@@ -42,4 +42,6 @@ internal static partial class ApplicationLog
     [LoggerMessage(312, LogLevel.Debug, "Request {TraceIdentifier}: the front end went away after {Written} of {Declared} response bytes.")]
     public static partial void ResponseCutByFrontEnd(this ILogger logger, string traceIdentifier, long written, long declared);
 
+    [LoggerMessage(313, LogLevel.Warning, "Request {TraceIdentifier} asks to upgrade the connection (Upgrade: {Upgrade}) but came over FastCGI, which nginx cannot tunnel: the upgrade is refused. Send WebSocket locations to uwsgi_pass (include uwsgi_params; uwsgi_pass ...;), which tunnels after a 101.")]
+    public static partial void UpgradeOverFastCgi(this ILogger logger, string traceIdentifier, string upgrade);
 }

@@ -27,6 +27,12 @@ internal static partial class HostingLog
     [LoggerMessage(409, LogLevel.Warning, "{Problem}")]
     public static partial void SocketClosedToNginx(this ILogger logger, string problem);
 
+    [LoggerMessage(410, LogLevel.Information, "Stopping: {Count} upgraded connection(s) (WebSockets) still open {Elapsed} into the stop: told to go away (WebSockets closed with 1001); the rest are cut when Bridge:Limits:ShutdownTimeout ends.")]
+    public static partial void GoingAway(this ILogger logger, int count, TimeSpan elapsed);
+
+    [LoggerMessage(411, LogLevel.Error, "Stopping: a callback on GoingAway failed.")]
+    public static partial void GoingAwayCallbackFailed(this ILogger logger, Exception exception);
+
     [LoggerMessage(406, LogLevel.Information, "Stopped.")]
     public static partial void Stopped(this ILogger logger);
 }

@@ -29,6 +29,11 @@ internal static class ServerMetrics
         unit: "{request}",
         description: "Number of active HTTP server requests.");
 
+    public static readonly UpDownCounter<long> UpgradedConnections = Meter.CreateUpDownCounter<long>(
+        "bridge.server.upgraded_connections",
+        unit: "{connection}",
+        description: "Number of connections that are currently upgraded (WebSockets).");
+
     public static void RequestStarted(string method, GatewayProtocol protocol)
     {
         var tags = new TagList

@@ -18,6 +18,7 @@ public sealed class ServerStatistics
     private long _inFlight;
     private long _exceptions;
     private long _requestTicks;
+    private long _upgraded;
 
     internal ServerStatistics(TimeProvider time) => _time = time;
 
@@ -26,6 +27,13 @@ public sealed class ServerStatistics
 
     /// <summary>Requests in flight now.</summary>
     public int InFlight => (int)Interlocked.Read(ref _inFlight);
+
+    /// <summary>
+    /// Upgraded connections open now (WebSockets, and any other protocol a request switched to with a 101). An
+    /// upgraded request counts as completed, and leaves <see cref="InFlight"/>, when its 101 is answered: a tunnel
+    /// open for hours is no request stuck in flight (harakiri), and its time does not skew the request durations.
+    /// </summary>
+    public int Upgraded => (int)Interlocked.Read(ref _upgraded);
 
     /// <summary>Application failures answered with a 5xx (an unhandled exception or a request deadline).</summary>
     public long Exceptions => Interlocked.Read(ref _exceptions);
@@ -62,6 +70,16 @@ public sealed class ServerStatistics
         Interlocked.Increment(ref _requests);
         Interlocked.Decrement(ref _inFlight);
     }
+
+    /// <summary>The request in <paramref name="slot"/> was answered with a 101: it is complete, and its connection now counts as upgraded.</summary>
+    internal void Upgrade(int slot, long elapsedTicks)
+    {
+        Interlocked.Increment(ref _upgraded);
+        EndRequest(slot, elapsedTicks);
+    }
+
+    /// <summary>An upgraded connection ended.</summary>
+    internal void EndUpgrade() => Interlocked.Decrement(ref _upgraded);
 
     internal void CountException() => Interlocked.Increment(ref _exceptions);
 

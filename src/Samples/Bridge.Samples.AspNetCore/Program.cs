@@ -20,6 +20,7 @@ if (builder.Configuration["server"] != "kestrel")
 builder.Logging.AddConsole(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
 builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = TimeSpan.FromSeconds(35));
 builder.Services.AddResponseCompression();
+builder.Services.AddSignalR();
 
 var app = builder.Build();
 
@@ -30,11 +31,15 @@ app.UseStatusCodePages(WriteStatusTextAsync);
 // The exception handler page covers /app/* only, so GET /throw still reaches the server unhandled (500 from it).
 app.UseWhen(context => context.Request.Path.StartsWithSegments("/app"), branch => branch.UseExceptionHandler("/error"));
 app.UseWhen(context => context.Request.Path.StartsWithSegments("/api/big"), branch => branch.UseResponseCompression());
+// WebSockets behind nginx: uwsgi_pass tunnels them, and its uwsgi_read_timeout (60 s by default) cuts a tunnel that
+// carried nothing for that long, so the server pings more often than that (ASP.NET Core's default is 2 minutes).
+app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(30) });
 app.UseDefaultFiles();
 app.UseStaticFiles();
 app.UseRouting();
 app.MapEcho();
 app.MapApp();
+app.MapRealtime();
 app.Run();
 
 static Task WriteStatusTextAsync(StatusCodeContext context)

@@ -36,6 +36,7 @@ internal sealed class EchoApplication : IGatewayApplication
             "throw" when segments.Length == 1 => throw new InvalidOperationException("/throw was asked to throw."),
             "vars" when segments.Length == 1 => VarsAsync(context),
             "worker" when segments.Length == 1 => WorkerAsync(context),
+            "ws" when segments.Length == 1 => WebSocketAsync(context),
             _ => NotFoundAsync(context),
         };
     }
@@ -172,6 +173,21 @@ internal sealed class EchoApplication : IGatewayApplication
         json.WriteString("bodySha256", sha);
         json.WriteEndObject();
         await json.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+    }
+
+    // GET /ws: a WebSocket echo where nginx tunnels (uwsgi_pass); 400 otherwise (over FastCGI Bridge also logs
+    // that the location needs uwsgi_pass). A handshake that is not a valid WebSocket one is a 400 from Bridge.
+    private static async Task WebSocketAsync(GatewayContext context)
+    {
+        if (!context.IsUpgradableRequest)
+        {
+            context.Response.StatusCode = 400;
+            await TextAsync(context, "not a websocket request\n"u8.ToArray()).ConfigureAwait(false);
+            return;
+        }
+
+        using var webSocket = await context.AcceptWebSocketAsync().ConfigureAwait(false);
+        await WebSocketEcho.RunAsync(webSocket, context.RequestAborted).ConfigureAwait(false);
     }
 
     // Which process answered: under `dotnet-bridge run`, the worker slot and generation the supervisor gave it.

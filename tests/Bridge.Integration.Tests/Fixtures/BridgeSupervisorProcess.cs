@@ -49,9 +49,13 @@ internal sealed class BridgeSupervisorProcess : IAsyncDisposable
     public string Log => _process.Output;
 
     /// <summary>Starts the supervisor with Echo as the app and waits until every slot has a ready worker (see <see cref="SlotsReady"/>).</summary>
-    public static async Task<BridgeSupervisorProcess> StartAsync(string folder, int workers, params string[] options)
+    public static Task<BridgeSupervisorProcess> StartAsync(string folder, int workers, params string[] options)
+        => StartAsync(folder, workers, options, appOptions: []);
+
+    /// <summary>As <see cref="StartAsync(string, int, string[])"/>, with more options for Echo (after <c>--access-log off</c>).</summary>
+    public static async Task<BridgeSupervisorProcess> StartAsync(string folder, int workers, string[] options, string[] appOptions)
     {
-        var supervisor = Launch(folder, workers, options);
+        var supervisor = Launch(folder, workers, options, appOptions);
         try
         {
             await supervisor.WaitUntilReadyAsync(StartTimeout);
@@ -183,7 +187,7 @@ internal sealed class BridgeSupervisorProcess : IAsyncDisposable
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web);
 
-    private static BridgeSupervisorProcess Launch(string folder, int workers, string[] options)
+    private static BridgeSupervisorProcess Launch(string folder, int workers, string[] options, string[] appOptions)
     {
         RequireAssembly();
         var socketPath = Path.Combine(folder, "app.sock");
@@ -199,7 +203,7 @@ internal sealed class BridgeSupervisorProcess : IAsyncDisposable
         }
 
         arguments.AddRange(options);
-        arguments.AddRange(["--", Dotnet, Repository.EchoAssembly, "--access-log", "off"]);
+        arguments.AddRange(["--", Dotnet, Repository.EchoAssembly, "--access-log", "off", .. appOptions]);
         return new BridgeSupervisorProcess(ChildProcess.Start(Dotnet, arguments, folder), socketPath, statsPath, workers);
     }
 
@@ -279,5 +283,5 @@ internal sealed class BridgeSupervisorProcess : IAsyncDisposable
 
     public sealed record WorkerStats(
         int Id, int Pid, int Generation, string State, long Requests, int InFlight, long Exceptions, int Respawns, long RssBytes, double UptimeSeconds,
-        double AverageRequestMs);
+        double AverageRequestMs, int Upgraded = 0);
 }

@@ -35,14 +35,17 @@ internal sealed class SupervisedEcho : IAsyncDisposable
     public HttpClient Client { get; } = FrontEndClient.Create(
         timeout: TimeSpan.FromSeconds(30), pooledConnectionIdleTimeout: TimeSpan.FromSeconds(30), maxConnectionsPerServer: 64);
 
-    public static async Task<SupervisedEcho> StartAsync(int workers, params string[] options)
+    public static Task<SupervisedEcho> StartAsync(int workers, params string[] options) => StartAsync(workers, options, appOptions: []);
+
+    /// <summary>As <see cref="StartAsync(int, string[])"/>, with more options for Echo itself.</summary>
+    public static async Task<SupervisedEcho> StartAsync(int workers, string[] options, string[] appOptions)
     {
         var folder = TempDirectory.Create("bridge-run-");
         BridgeSupervisorProcess? supervisor = null;
         var nginx = new LocalNginxProcess();
         try
         {
-            supervisor = await BridgeSupervisorProcess.StartAsync(folder, workers, options);
+            supervisor = await BridgeSupervisorProcess.StartAsync(folder, workers, options, appOptions);
             await nginx.StartAsync("supervisor.conf.template", new Dictionary<string, string> { ["APP_SOCKET"] = supervisor.SocketPath });
             return new SupervisedEcho(folder, supervisor, nginx);
         }
