@@ -37,9 +37,19 @@ docker_status=0
 bash tests/containers/prepare.sh || docker_status=$?
 
 log=$(mktemp)
-trap 'rm -f "$log"' EXIT
+# Fixtures write what their clean-up found wrong here (xunit shows a failed clean-up only by its exception's type).
+export BRIDGE_TEST_REPORTS
+BRIDGE_TEST_REPORTS=$(mktemp -d)
+trap 'rm -rf "$log" "$BRIDGE_TEST_REPORTS"' EXIT
 status=0
 dotnet test Bridge.sln -c Release "$@" 2>&1 | tee "$log" || status=$?
+
+for report in "$BRIDGE_TEST_REPORTS"/*; do
+    [ -f "$report" ] || continue
+    echo "run-tests: a fixture's clean-up failed ($(basename "$report")):"
+    head -c 20000 "$report"
+    echo
+done
 
 [ "$docker_status" -eq 0 ] || echo "run-tests: Docker could not be set up (tests/containers/prepare.sh, above): the container tests failed for that reason."
 # One closing line for the whole run, summed over the test projects' own summaries.

@@ -13,14 +13,21 @@ internal sealed class FastCgiRequestRunner(ServerContext server, FastCgiConnecti
 {
     private static readonly ResponseHeader[] EmptyBody = [new("Content-Length", "0")];
 
-    private int _running;      // request tasks whose response is not over yet
+    // Request tasks whose response is not over yet, plus one held by the read loop until it waits for them: the
+    // count reaches 0 once, on whichever side is last, so the wait cannot miss the end of the last request.
+    private int _running = 1;
     private int _abandoned;    // apps abandoned at their deadline and still running
     private TaskCompletionSource? _drained;
 
     /// <summary>False while an app abandoned at its deadline still runs: it may still reach the connection's objects.</summary>
     public bool IsReusable => Volatile.Read(ref _abandoned) == 0;
 
-    public void Reset() => _drained = null;
+    /// <summary>Before the processor serves another connection (every request task of the last one has ended).</summary>
+    public void Reset()
+    {
+        _drained = null;
+        _running = 1;
+    }
 
     /// <summary>Read loop: the request has started (its state set); its app runs on its own task from here.</summary>
     public void Start(FastCgiRequest request)
@@ -131,18 +138,21 @@ internal sealed class FastCgiRequestRunner(ServerContext server, FastCgiConnecti
         }
     }
 
-    // As the read loop ends: each request still running finishes its response (they were just aborted) before the
-    // connection closes; an abandoned app is not waited for.
+    // As the read loop ends (once per connection): each request still running finishes its response (they were
+    // just aborted) before the connection closes; an abandoned app is not waited for. The loop gives up its own
+    // count last: a request that ends after that finds _drained set (Interlocked operations are full fences). A
+    // check of the count after publishing _drained, with no count of its own, could miss that request's end (seen:
+    // a connection that never closed, found by a stop that timed out).
     public Task WaitForRunningAsync()
     {
-        if (Volatile.Read(ref _running) == 0)
+        if (Interlocked.CompareExchange(ref _running, 0, 1) == 1)
         {
-            return Task.CompletedTask;
+            return Task.CompletedTask; // nothing running: no allocation
         }
 
         var drained = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Volatile.Write(ref _drained, drained);
-        if (Volatile.Read(ref _running) == 0)
+        Interlocked.Exchange(ref _drained, drained);
+        if (Interlocked.Decrement(ref _running) == 0)
         {
             drained.TrySetResult();
         }

@@ -54,7 +54,8 @@ internal sealed class EchoGroup : IAsyncDisposable
         TempDirectory.Delete(SocketFolder);
         if (problems.Count > 0)
         {
-            throw new InvalidOperationException("An Echo app broke its shutdown contract:\n" + string.Join('\n', problems));
+            var message = "An Echo app broke its shutdown contract:\n" + string.Join('\n', problems);
+            throw new InvalidOperationException(CleanupReport.Write($"Echo group {SocketFolder}", message));
         }
     }
 }
