@@ -58,8 +58,17 @@ public sealed class FrontEndRouteTests(OtherFrontEnds fronts)
     {
         foreach (var code in new[] { 201, 204, 404, 503 })
         {
-            using var response = await fronts.Client.GetAsync(fronts.Url(front, app, "/status/" + code), Timeout);
+            HttpResponseMessage response;
+            try
+            {
+                response = await fronts.Client.GetAsync(fronts.Url(front, app, "/status/" + code), Timeout);
+            }
+            catch (HttpRequestException ex)
+            {
+                throw new InvalidOperationException($"/status/{code} failed: {ex.Message}\n{fronts.Log(front, app)}\nEcho:\n{string.Join('\n', fronts.Echo(app).Log.Split('\n').TakeLast(30))}", ex);
+            }
 
+            using var _ = response;
             Assert.Equal(code, (int)response.StatusCode);
             Assert.Empty(await response.Content.ReadAsByteArrayAsync(Timeout));
         }
