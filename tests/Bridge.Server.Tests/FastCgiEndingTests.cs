@@ -45,6 +45,25 @@ public sealed class FastCgiEndingTests
         }
     }
 
+    // Apache's mod_proxy_fcgi sends a GET's empty STDIN in a write of its own, after PARAMS, without KEEP_CONN: a
+    // synchronous app has answered by then, and a close at END_REQUEST made that write fail (EPIPE; Apache's 503,
+    // "AH01075: Error dispatching request ... (sending empty stdin)"). The connection lingers for what is still coming.
+    [Fact]
+    public async Task Without_keep_conn_stdin_sent_after_an_immediate_answer_is_read_before_the_connection_closes()
+    {
+        await using var server = await TestServer.StartEchoAsync(ListenerProtocol.FastCgi);
+        using var socket = await server.ConnectAsync();
+        await Wire.SendAsync(socket, Head(TestRequest.Get("/hello"), keepConnection: false));
+
+        var reader = new FastCgiReader(socket);
+        Assert.Equal("hello world\n", (await reader.ReadUntilEndAsync(1, Prompt)).Response().BodyText);
+        await Task.Delay(200); // long enough for a close that does not wait to have happened
+
+        await Wire.SendAsync(socket, FastCgiWire.Stream(FastCgiWire.Stdin, 1, [])); // fails with EPIPE on a closed socket
+        socket.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        Assert.Null(await reader.ReadAsync(Prompt));
+    }
+
     [Fact]
     public async Task A_413_whose_stdin_never_comes_is_ended_and_its_connection_closed_without_keep_conn()
     {

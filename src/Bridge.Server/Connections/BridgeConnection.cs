@@ -194,6 +194,9 @@ internal sealed class BridgeConnection
     /// A close after an answer the front end may still be sending to (FastCGI STDIN after an early END_REQUEST):
     /// the write side is shut (the front end sees the end), then what it still sends is read and dropped until it
     /// closes too, for at most 2 s or 1 MiB; closing with bytes unread would reset the connection under the answer.
+    /// Only the front end's close, the time or the byte limit ends it: a canceled read is not an end (the read loop
+    /// may leave with a CancelPendingRead still pending, as after a synchronous app's END_REQUEST; ending the linger
+    /// there closed the connection under Apache's empty STDIN, which mod_proxy_fcgi sends in a write of its own).
     /// </summary>
     public async Task LingerAsync()
     {
@@ -208,7 +211,7 @@ internal sealed class BridgeConnection
                 var result = await Input.ReadAsync(timeout.Token).ConfigureAwait(false);
                 dropped += result.Buffer.Length;
                 Input.AdvanceTo(result.Buffer.End);
-                if (result.IsCompleted || result.IsCanceled)
+                if (result.IsCompleted)
                 {
                     return;
                 }
