@@ -12,16 +12,18 @@ internal static class FrontEndClient
     /// <param name="pooledConnectionIdleTimeout">How long an idle connection stays in the pool.</param>
     /// <param name="maxConnectionsPerServer">At most this many connections to one server at a time (default: no bound).</param>
     /// <param name="connectionClose">Send <c>Connection: close</c>: a new connection per request.</param>
-    public static HttpClient Create(TimeSpan timeout, TimeSpan pooledConnectionIdleTimeout, int maxConnectionsPerServer = int.MaxValue, bool connectionClose = false)
+    /// <param name="wrap">A handler to put in front of the sockets handler, if any.</param>
+    public static HttpClient Create(TimeSpan timeout, TimeSpan pooledConnectionIdleTimeout, int maxConnectionsPerServer = int.MaxValue, bool connectionClose = false, Func<HttpMessageHandler, HttpMessageHandler>? wrap = null)
     {
-        var client = new HttpClient(new SocketsHttpHandler
+        HttpMessageHandler handler = new SocketsHttpHandler
         {
             UseCookies = false,
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
             MaxConnectionsPerServer = maxConnectionsPerServer,
             PooledConnectionIdleTimeout = pooledConnectionIdleTimeout,
-        })
+        };
+        var client = new HttpClient(wrap is null ? handler : wrap(handler))
         {
             Timeout = timeout,
         };
